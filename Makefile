@@ -1,0 +1,75 @@
+# One command each for run, test, lint. `make help` lists them.
+# Everything a target needs is installed on first use: a Python 3.11 virtualenv (.venv) from
+# the hash-pinned lock files in requirements/, npm assets, and for `make test` Debian's chromium.
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+PORT ?= 8000
+UV := .tools/bin/uv
+VENV := .venv
+PY := $(VENV)/bin/python
+MANAGE := $(PY) manage.py
+VENDOR := buergerbuero/static/vendor
+
+.DEFAULT_GOAL := help
+.PHONY: help run test test-sqlite test-postgres lint install assets demo migrate bench clean messages
+
+help: ## List the commands
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
+
+run: install migrate demo ## Start the product with the Stadt Köln demo at http://127.0.0.1:$(PORT)
+	@echo "Virtuelles Bürgerbüro: http://127.0.0.1:$(PORT)/  (admin: http://127.0.0.1:$(PORT)/admin/)"
+	$(VENV)/bin/uvicorn buergerbuero.asgi:application --host 127.0.0.1 --port $(PORT)
+
+test: install chromium ## Run the whole suite (SQLite; PostgreSQL too where DATABASE_URL is set)
+	$(MAKE) --no-print-directory lint
+	env -u DATABASE_URL $(VENV)/bin/pytest
+	@if [ -n "$$DATABASE_URL" ]; then echo "== again on $$DATABASE_URL =="; $(VENV)/bin/pytest -p no:cacheprovider; fi
+
+lint: install ## ruff, and a check that every model change has its migration
+	$(VENV)/bin/ruff check .
+	env -u DATABASE_URL $(MANAGE) makemigrations --check --dry-run
+
+install: $(VENV)/.installed $(VENDOR)/.installed ## Install Python packages and front-end assets
+
+$(UV):
+	$(PYTHON) -m venv .tools
+	.tools/bin/pip install --quiet uv==0.13.8
+
+$(VENV)/.installed: requirements/dev.lock $(UV)
+	test -x $(PY) || $(UV) venv --quiet --python $(PYTHON) $(VENV)
+	$(UV) pip sync --quiet --python $(PY) requirements/dev.lock
+	touch $@
+
+requirements/prod.lock requirements/dev.lock: pyproject.toml $(UV)
+	$(UV) pip compile pyproject.toml --generate-hashes --python-version 3.11 --no-header -q -o requirements/prod.lock
+	$(UV) pip compile pyproject.toml --group dev --generate-hashes --python-version 3.11 --no-header -q -o requirements/dev.lock
+
+$(VENDOR)/.installed: package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	rm -rf $(VENDOR) && mkdir -p $(VENDOR)/kern/fonts $(VENDOR)/htmx
+	cp node_modules/@kern-ux/native/dist/kern.min.css node_modules/@kern-ux/native/LICENSE.md $(VENDOR)/kern/
+	for weight in Regular Italic Medium SemiBold Bold; do \
+	  cp node_modules/@kern-ux/native/dist/fonts/fira-sans/FiraSans-$$weight.woff2 $(VENDOR)/kern/fonts/; done
+	cp node_modules/htmx.org/dist/htmx.min.js node_modules/htmx.org/LICENSE $(VENDOR)/htmx/
+	touch $@
+
+assets: $(VENDOR)/.installed ## Copy KERN UX and htmx from npm into static/vendor
+
+chromium: ## Install Debian's chromium for the browser tests (needs root)
+	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core >/dev/null; }
+
+migrate: install
+	$(MANAGE) migrate --no-input -v 0
+
+demo: install ## Load the Stadt Köln demo data and demo accounts (idempotent)
+	$(MANAGE) load_demo
+
+messages: install ## Update the English .po file after changing German texts
+	$(MANAGE) makemessages -l en --ignore=.venv --ignore=.tools --ignore=node_modules --no-obsolete
+	$(MANAGE) compilemessages --ignore=.venv --ignore=.tools
+
+bench: install ## Load test: throughput and latency of home, service page, search
+	$(PY) bench/portal.py
+
+clean:
+	rm -rf .venv .tools node_modules $(VENDOR) var

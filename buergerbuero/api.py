@@ -1,0 +1,14 @@
+"""The platform's JSON API, version 1, with its OpenAPI schema at /api/v1/openapi.json."""
+
+from ninja import NinjaAPI
+
+from buergerbuero.catalog.api import router as catalog_router
+
+api = NinjaAPI(
+    title="Virtuelles Bürgerbüro API",
+    version="1",
+    urls_namespace="api-v1",
+    openapi_url="/openapi.json",
+    docs_url=None,  # the interactive docs load scripts from a CDN, which the CSP forbids
+)
+api.add_router("/", catalog_router)

@@ -1,0 +1,242 @@
+"""Catalog search: ranked services for a citizen's words.
+
+The catalog is small (hundreds of services, not millions), so each process keeps an
+in-memory inverted index and ranks with BM25 over weighted fields. That is fast on SQLite
+and PostgreSQL alike and handles what a database's full-text search does not out of the
+box: German compounds, colloquial synonyms (the services' keywords) and typos. The index
+is rebuilt when the catalog revision changes (see ``signals.py``); see
+``docs/decisions/0002-catalog-search.md``.
+
+Usage::
+
+    from buergerbuero.catalog.search import search_services
+    for hit in search_services("Hundesteuer"):
+        print(hit.service_id, hit.score)
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.core.cache import cache
+from rapidfuzz import fuzz, process
+
+from .text_analysis import content_words, split_compound, stem
+
+MAX_QUERY_LENGTH = 200
+_MAX_QUERY_TERMS = 12
+_REVISION_KEY = "catalog:revision"
+_MAX_INDEX_AGE_SECONDS = 300
+
+# How much a word counts by where it stands in a service.
+FIELD_WEIGHTS = {
+    "name": 6.0,
+    "keywords": 5.0,
+    "teaser": 2.0,
+    "topics": 1.5,
+    "description": 1.0,
+    "easy_language": 0.5,
+    "documents": 0.5,
+}
+_COMPOUND_PART_FACTOR = 0.6
+_FUZZY_FACTOR = 0.7
+_PREFIX_FACTOR = 0.8
+_BM25_K1 = 1.2
+_BM25_B = 0.5
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    service_id: int
+    score: float
+
+
+@dataclass
+class SearchIndex:
+    postings: dict[str, dict[int, float]] = field(default_factory=lambda: defaultdict(dict))
+    lengths: dict[int, float] = field(default_factory=dict)
+    built_at: float = 0.0
+    revision: int | None = None
+
+    @property
+    def vocabulary(self) -> frozenset[str]:
+        return self._vocabulary
+
+    def freeze(self) -> None:
+        self._vocabulary = frozenset(self.postings)
+        self._sorted_vocabulary = sorted(self._vocabulary)
+        self._average_length = sum(self.lengths.values()) / max(len(self.lengths), 1)
+
+    def add(self, service_id: int, field_texts: dict[str, list[str]]) -> None:
+        weights: Counter[str] = Counter()
+        for field_name, texts in field_texts.items():
+            field_weight = FIELD_WEIGHTS[field_name]
+            for text in texts:
+                for word in content_words(text):
+                    weights[stem(word)] += field_weight
+                    self._pending_compounds.append((service_id, word, field_weight))
+        for term, weight in weights.items():
+            self.postings[term][service_id] = weight
+        self.lengths[service_id] = sum(weights.values())
+
+    def start(self) -> None:
+        self._pending_compounds: list[tuple[int, str, float]] = []
+
+    def finish(self) -> None:
+        # Compounds are split once every word of the catalog is known, so that
+        # "Hundesteuer" in one service is found by "Hund" and by "Steuer".
+        known = frozenset(self.postings)
+        for service_id, word, field_weight in self._pending_compounds:
+            for part in split_compound(word, known):
+                posting = self.postings[part]
+                posting[service_id] = posting.get(service_id, 0.0) + (
+                    field_weight * _COMPOUND_PART_FACTOR
+                )
+        del self._pending_compounds
+        self.freeze()
+        self.built_at = time.monotonic()
+
+    def expand(self, word: str, *, is_last: bool) -> list[tuple[str, float]]:
+        """The index terms a query word stands for, each with how much it counts."""
+        term = stem(word)
+        if term in self._vocabulary:
+            expansions = [(term, 1.0)]
+        else:
+            parts = split_compound(word, self._vocabulary)
+            expansions = [(part, 1.0) for part in parts] if parts else self._fuzzy(term)
+        if is_last and len(term) >= 3:
+            # The citizen may still be typing: "fuehrersch" should find Führerschein.
+            seen = {t for t, _ in expansions}
+            expansions += [(t, _PREFIX_FACTOR) for t in self._prefixed(term) if t not in seen]
+        return expansions
+
+    def _fuzzy(self, term: str) -> list[tuple[str, float]]:
+        if len(term) < 4:
+            return []
+        cutoff = 80 if len(term) <= 6 else 75
+        matches = process.extract(
+            term, self._sorted_vocabulary, scorer=fuzz.ratio, score_cutoff=cutoff, limit=3
+        )
+        return [(match, _FUZZY_FACTOR * score / 100) for match, score, _ in matches]
+
+    def _prefixed(self, term: str, limit: int = 20) -> list[str]:
+        import bisect
+
+        start = bisect.bisect_left(self._sorted_vocabulary, term)
+        found = []
+        for candidate in self._sorted_vocabulary[start : start + limit]:
+            if not candidate.startswith(term):
+                break
+            found.append(candidate)
+        return found
+
+    def search(self, query: str, *, limit: int = 20) -> list[SearchHit]:
+        query_words = content_words(query[:MAX_QUERY_LENGTH])[:_MAX_QUERY_TERMS]
+        if not query_words or not self.lengths:
+            return []
+        n_docs = len(self.lengths)
+        scores: dict[int, float] = defaultdict(float)
+        matched_words: dict[int, int] = defaultdict(int)
+        for position, word in enumerate(query_words):
+            is_last = position == len(query_words) - 1
+            best_for_word: dict[int, float] = {}
+            for term, factor in self.expand(word, is_last=is_last):
+                posting = self.postings.get(term, {})
+                idf = math.log(1 + (n_docs - len(posting) + 0.5) / (len(posting) + 0.5))
+                for service_id, weight in posting.items():
+                    norm = 1 - _BM25_B + _BM25_B * self.lengths[service_id] / self._average_length
+                    tf = weight * (_BM25_K1 + 1) / (weight + _BM25_K1 * norm)
+                    value = factor * idf * tf
+                    if value > best_for_word.get(service_id, 0.0):
+                        best_for_word[service_id] = value
+            for service_id, value in best_for_word.items():
+                scores[service_id] += value
+                matched_words[service_id] += 1
+        if not scores:
+            return []
+        # Services that match more of the citizen's words come first.
+        ranked = sorted(scores, key=lambda sid: (matched_words[sid], scores[sid]), reverse=True)
+        top = scores[ranked[0]]
+        return [
+            SearchHit(service_id=sid, score=round(scores[sid], 4))
+            for sid in ranked
+            if scores[sid] >= top * 0.15
+        ][:limit]
+
+
+_lock = threading.Lock()
+_index: SearchIndex | None = None
+
+
+def catalog_revision() -> int:
+    return cache.get_or_set(_REVISION_KEY, 1, timeout=None)
+
+
+def catalog_revision_bump() -> None:
+    """Tell every process (through the shared cache) to rebuild its search index."""
+    try:
+        cache.incr(_REVISION_KEY)
+    except ValueError:
+        cache.set(_REVISION_KEY, 2, timeout=None)
+
+
+def build_index() -> SearchIndex:
+    from .models import Service
+
+    index = SearchIndex()
+    index.start()
+    languages = [code for code, _ in settings.LANGUAGES]
+    services = Service.objects.prefetch_related("documents", "categories", "life_situations")
+    for service in services:
+
+        def translations(obj, name: str) -> list[str]:
+            return [getattr(obj, f"{name}_{lang}", "") or "" for lang in languages]
+
+        index.add(
+            service.id,
+            {
+                "name": translations(service, "name"),
+                "keywords": translations(service, "keywords"),
+                "teaser": translations(service, "teaser"),
+                "description": translations(service, "description"),
+                "easy_language": translations(service, "easy_language"),
+                "documents": [
+                    text for doc in service.documents.all() for text in translations(doc, "name")
+                ],
+                "topics": [
+                    text
+                    for topic in [*service.categories.all(), *service.life_situations.all()]
+                    for text in translations(topic, "name")
+                ],
+            },
+        )
+    index.finish()
+    return index
+
+
+def get_index() -> SearchIndex:
+    global _index
+    revision = catalog_revision()
+    index = _index
+    fresh = (
+        index is not None
+        and index.revision == revision
+        and time.monotonic() - index.built_at < _MAX_INDEX_AGE_SECONDS
+    )
+    if fresh:
+        return index
+    with _lock:
+        if _index is None or _index is index:
+            built = build_index()
+            built.revision = revision
+            _index = built
+        return _index
+
+
+def search_services(query: str, *, limit: int = 20) -> list[SearchHit]:
+    return get_index().search(query, limit=limit)

@@ -1,0 +1,20 @@
+"""Any change to the catalog makes every process rebuild its search index."""
+
+from django.db import transaction
+from django.db.models.signals import m2m_changed, post_delete, post_save
+
+from .models import Category, LifeSituation, RequiredDocument, Service
+from .search import catalog_revision_bump
+
+
+def _bump_after_commit(**kwargs) -> None:
+    transaction.on_commit(catalog_revision_bump)
+
+
+for _model in (Service, RequiredDocument, Category, LifeSituation):
+    post_save.connect(_bump_after_commit, sender=_model, dispatch_uid=f"search-{_model.__name__}")
+    post_delete.connect(
+        _bump_after_commit, sender=_model, dispatch_uid=f"search-del-{_model.__name__}"
+    )
+for _through in (Service.categories.through, Service.life_situations.through):
+    m2m_changed.connect(_bump_after_commit, sender=_through, dispatch_uid=f"search-{_through}")

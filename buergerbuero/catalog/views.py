@@ -1,0 +1,109 @@
+from itertools import groupby
+
+from django.http import Http404
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+
+from . import selectors
+from .next_steps import next_steps_for
+from .search import MAX_QUERY_LENGTH
+from .text_analysis import fold
+
+SUGGESTION_LIMIT = 6
+
+
+def _sort_key(service) -> str:
+    return fold(service.name).replace("ä", "a").replace("ö", "o").replace("ü", "u")
+
+
+def home(request):
+    return render(
+        request,
+        "catalog/home.html",
+        {
+            "popular": selectors.service_popular_list(),
+            "life_situations": selectors.life_situation_list(),
+            "categories": selectors.category_list(),
+        },
+    )
+
+
+def service_index(request):
+    services = sorted(selectors.service_list(), key=_sort_key)
+    letters = [
+        (letter.upper(), list(group))
+        for letter, group in groupby(services, key=lambda s: _sort_key(s)[:1])
+    ]
+    return render(request, "catalog/service_index.html", {"letters": letters})
+
+
+def service_detail(request, slug: str):
+    service = selectors.service_get(slug=slug)
+    if service is None:
+        raise Http404(_("Diese Leistung gibt es nicht (mehr)."))
+    return render(
+        request,
+        "catalog/service_detail.html",
+        {"service": service, "next_steps": next_steps_for(service)},
+    )
+
+
+def _topic_page(request, topic, template: str):
+    if topic is None:
+        raise Http404(_("Diese Seite gibt es nicht (mehr)."))
+    services = sorted(selectors.service_list().filter(pk__in=topic.services.all()), key=_sort_key)
+    return render(request, template, {"topic": topic, "services": services})
+
+
+def life_situation_index(request):
+    return render(
+        request,
+        "catalog/topic_index.html",
+        {
+            "topics": selectors.life_situation_list(),
+            "title": _("Lebenslagen"),
+            "intro": _("Was ist bei Ihnen passiert? Hier finden Sie alles, was dazu gehört."),
+        },
+    )
+
+
+def life_situation_detail(request, slug: str):
+    return _topic_page(request, selectors.life_situation_get(slug=slug), "catalog/topic.html")
+
+
+def category_index(request):
+    return render(
+        request,
+        "catalog/topic_index.html",
+        {
+            "topics": selectors.category_list(),
+            "title": _("Themen"),
+            "intro": _("Alle Leistungen der Stadt, nach Themen geordnet."),
+        },
+    )
+
+
+def category_detail(request, slug: str):
+    return _topic_page(request, selectors.category_get(slug=slug), "catalog/topic.html")
+
+
+def search(request):
+    """Full results without JavaScript; with htmx, the suggestion list while typing."""
+    query = request.GET.get("q", "").strip()
+    too_long = len(query) > MAX_QUERY_LENGTH
+    query = query[:MAX_QUERY_LENGTH]
+    if request.htmx:
+        results = selectors.service_search(query=query, limit=SUGGESTION_LIMIT) if query else []
+        return render(request, "catalog/_suggestions.html", {"results": results, "query": query})
+    results = selectors.service_search(query=query) if query else []
+    return render(
+        request,
+        "catalog/search.html",
+        {
+            "query": query,
+            "results": results,
+            "too_long": too_long,
+            "popular": selectors.service_popular_list() if query and not results else [],
+            "life_situations": selectors.life_situation_list() if query and not results else [],
+        },
+    )

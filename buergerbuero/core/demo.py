@@ -1,0 +1,103 @@
+"""The Stadt Köln demo: city, catalog, customer centres, pages and demo accounts.
+
+Loading is idempotent (everything is upserted by slug or user name). Demo accounts are
+created only where ``settings.DEMO_MODE`` is on, i.e. on the embedded SQLite default —
+never on a production database.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group, Permission
+from django.db import transaction
+
+from buergerbuero.catalog.services import catalog_import
+from buergerbuero.organisation.services import customer_centre_upsert
+from buergerbuero.pages.services import page_upsert
+
+from .models import Municipality
+
+logger = logging.getLogger(__name__)
+
+PACKAGE = Path(__file__).resolve().parent.parent
+CATALOG_DIR = PACKAGE / "catalog" / "demo" / "koeln"
+CENTRES_FILE = PACKAGE / "organisation" / "demo" / "koeln" / "customer_centres.json"
+PAGES_FILE = PACKAGE / "pages" / "demo" / "koeln" / "pages.json"
+
+CATALOG_EDITORS = "Katalogpflege"
+
+# name, password, description (as listed in README.md)
+DEMO_ACCOUNTS = [
+    ("admin", "koeln-admin", "Administration (alle Rechte)"),
+    ("katalog", "koeln-katalog", "Katalogpflege (Leistungen, Seiten, Kundenzentren)"),
+]
+
+
+class DemoDataError(Exception):
+    pass
+
+
+def _read(path: Path):
+    with path.open(encoding="utf-8") as handle:
+        return json.load(handle)
+
+
+def demo_catalog_document() -> dict:
+    """base.json (departments, topics) plus every services-*.json, as one document."""
+    document = _read(CATALOG_DIR / "base.json")
+    for part in sorted(CATALOG_DIR.glob("services-*.json")):
+        document["services"].extend(_read(part)["services"])
+    return document
+
+
+@transaction.atomic
+def demo_load() -> dict[str, int]:
+    municipality = Municipality.objects.first() or Municipality()
+    municipality.name = "Stadt Köln"
+    municipality.short_name = "Köln"
+    municipality.primary_colour = "#1d4f91"
+    municipality.contact_email = "buergerbuero@stadt-koeln.de"
+    municipality.contact_phone = "0221 221-0"
+    municipality.contact_address = "Rathausplatz 2\n50667 Köln"
+    municipality.website = "https://www.stadt-koeln.de/"
+    municipality.accessibility_email = "barrierefreiheit@stadt-koeln.de"
+    municipality.save()
+
+    result = catalog_import(data=demo_catalog_document())
+    if not result.ok:
+        raise DemoDataError("\n".join(str(p) for p in result.problems))
+    centres = [customer_centre_upsert(data=d) for d in _read(CENTRES_FILE)["customer_centres"]]
+    pages = [page_upsert(**p) for p in _read(PAGES_FILE)["pages"]]
+    accounts = demo_accounts_create() if settings.DEMO_MODE else 0
+    counts = {
+        "services": result.created + result.updated,
+        "customer_centres": len(centres),
+        "pages": len(pages),
+        "accounts": accounts,
+    }
+    logger.info("demo data loaded: %s", counts)
+    return counts
+
+
+def demo_accounts_create() -> int:
+    if not settings.DEMO_MODE:
+        raise DemoDataError("Demo accounts exist only on the embedded default (DEMO_MODE).")
+    editors, _ = Group.objects.get_or_create(name=CATALOG_EDITORS)
+    editors.permissions.set(
+        Permission.objects.filter(content_type__app_label__in=["catalog", "organisation", "pages"])
+    )
+    User = get_user_model()
+    for username, password, _description in DEMO_ACCOUNTS:
+        user, _ = User.objects.get_or_create(username=username)
+        user.is_staff = True
+        user.is_superuser = username == "admin"
+        user.set_password(password)
+        user.save()
+        if username == "katalog":
+            user.groups.set([editors])
+    return len(DEMO_ACCOUNTS)

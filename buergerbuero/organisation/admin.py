@@ -1,0 +1,23 @@
+from django.contrib import admin
+from modeltranslation.admin import TranslationAdmin
+
+from .models import CustomerCentre, Department, OpeningHours
+
+
+@admin.register(Department)
+class DepartmentAdmin(TranslationAdmin):
+    list_display = ["name", "email", "phone"]
+    search_fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name_de"]}
+
+
+class OpeningHoursInline(admin.TabularInline):
+    model = OpeningHours
+    extra = 0
+
+
+@admin.register(CustomerCentre)
+class CustomerCentreAdmin(TranslationAdmin):
+    list_display = ["name", "district", "street", "postcode"]
+    search_fields = ["name", "district"]
+    inlines = [OpeningHoursInline]

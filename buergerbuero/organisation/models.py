@@ -1,0 +1,77 @@
+"""Departments (Ämter) that are responsible for services, and the customer centres
+(Kundenzentren) citizens visit, with their regular opening hours."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Department(models.Model):
+    slug = models.SlugField(_("Kürzel"), unique=True)
+    name = models.CharField(_("Name"), max_length=160)
+    email = models.EmailField(_("E-Mail"), blank=True)
+    phone = models.CharField(_("Telefon"), max_length=40, blank=True)
+    address = models.TextField(_("Anschrift"), blank=True)
+    website = models.URLField(_("Website"), blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("Amt")
+        verbose_name_plural = _("Ämter")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CustomerCentre(models.Model):
+    slug = models.SlugField(_("Kürzel"), unique=True)
+    name = models.CharField(_("Name"), max_length=160)
+    district = models.CharField(_("Stadtbezirk"), max_length=80)
+    street = models.CharField(_("Straße und Hausnummer"), max_length=120)
+    postcode = models.CharField(_("Postleitzahl"), max_length=5)
+    city = models.CharField(_("Ort"), max_length=80)
+    phone = models.CharField(_("Telefon"), max_length=40, blank=True)
+    email = models.EmailField(_("E-Mail"), blank=True)
+    accessibility = models.TextField(
+        _("Barrierefreiheit vor Ort"), blank=True, help_text=_("z. B. stufenloser Zugang, Aufzug")
+    )
+    public_transport = models.CharField(_("Anfahrt mit Bus und Bahn"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("Kundenzentrum")
+        verbose_name_plural = _("Kundenzentren")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class OpeningHours(models.Model):
+    class Weekday(models.IntegerChoices):
+        MONDAY = 0, _("Montag")
+        TUESDAY = 1, _("Dienstag")
+        WEDNESDAY = 2, _("Mittwoch")
+        THURSDAY = 3, _("Donnerstag")
+        FRIDAY = 4, _("Freitag")
+        SATURDAY = 5, _("Samstag")
+        SUNDAY = 6, _("Sonntag")
+
+    centre = models.ForeignKey(
+        CustomerCentre, on_delete=models.CASCADE, related_name="opening_hours"
+    )
+    weekday = models.PositiveSmallIntegerField(_("Wochentag"), choices=Weekday.choices)
+    opens = models.TimeField(_("öffnet"))
+    closes = models.TimeField(_("schließt"))
+
+    class Meta:
+        ordering = ["weekday", "opens"]
+        verbose_name = _("Öffnungszeit")
+        verbose_name_plural = _("Öffnungszeiten")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(closes__gt=models.F("opens")),
+                name="opening_hours_closes_after_opens",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_weekday_display()} {self.opens:%H:%M}–{self.closes:%H:%M}"

@@ -1,0 +1,213 @@
+"""Base settings: run with no environment at all (the embedded default).
+
+SQLite in WAL mode, the in-memory channel layer, local-memory cache and the
+console email backend. Every integration switches on by its URL: DATABASE_URL
+(PostgreSQL), REDIS_URL (channel layer and cache), EMAIL_URL-like SMTP settings.
+"""
+
+from pathlib import Path
+
+import dj_database_url
+from django.utils.translation import gettext_lazy as _
+
+from csp.constants import NONCE, NONE, SELF
+
+from .env import env, env_bool, env_list
+
+BASE_DIR = Path(__file__).resolve().parent.parent.parent
+PACKAGE_DIR = BASE_DIR / "buergerbuero"
+
+DEBUG = env_bool("DEBUG", True, "Show tracebacks. Never true in production.")
+SECRET_KEY = env(
+    "SECRET_KEY",
+    "insecure-dev-key-only-for-the-embedded-default",
+    "Cryptographic signing key. Production requires a long random value.",
+)
+ALLOWED_HOSTS = env_list(
+    "ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]", "Comma-separated host names served."
+)
+CSRF_TRUSTED_ORIGINS = env_list(
+    "CSRF_TRUSTED_ORIGINS", "", "Comma-separated origins (https://buergerbuero.example.de)."
+)
+
+INSTALLED_APPS = [
+    "modeltranslation",  # must precede django.contrib.admin
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django.forms",
+    "channels",
+    "django_htmx",
+    "buergerbuero.core",
+    "buergerbuero.identity",
+    "buergerbuero.organisation",
+    "buergerbuero.catalog",
+    "buergerbuero.pages",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "buergerbuero.core.middleware.ApiLanguageMiddleware",
+    "buergerbuero.core.middleware.BadRequestGuardMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+]
+
+ROOT_URLCONF = "buergerbuero.urls"
+ASGI_APPLICATION = "buergerbuero.asgi.application"
+WSGI_APPLICATION = "buergerbuero.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [PACKAGE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "buergerbuero.core.context_processors.municipality",
+            ],
+        },
+    }
+]
+# Every form renders through the KERN templates in core/templates/kern/forms/.
+FORM_RENDERER = "buergerbuero.core.forms.KernFormRenderer"
+
+DATABASE_URL = env(
+    "DATABASE_URL",
+    f"sqlite:///{BASE_DIR / 'var' / 'db.sqlite3'}",
+    "Database, e.g. postgres://user:pass@host:5432/buergerbuero. Default: SQLite in var/.",
+)
+DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+(BASE_DIR / "var" / "static").mkdir(parents=True, exist_ok=True)
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # WAL lets readers work while one writer commits; IMMEDIATE avoids lock upgrades.
+    DATABASES["default"]["OPTIONS"] = {
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        "transaction_mode": "IMMEDIATE",
+    }
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+else:
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+EMBEDDED_DEFAULT = DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3"
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+AUTH_USER_MODEL = "identity.User"
+
+REDIS_URL = env(
+    "REDIS_URL", "", "Redis for the channel layer and the cache, e.g. redis://127.0.0.1:6379/0."
+)
+if REDIS_URL:
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [REDIS_URL]},
+        }
+    }
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "bb",
+        }
+    }
+else:
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "de"
+LANGUAGES = [("de", _("Deutsch")), ("en", _("English"))]
+MODELTRANSLATION_DEFAULT_LANGUAGE = "de"
+MODELTRANSLATION_FALLBACK_LANGUAGES = ("de",)
+LOCALE_PATHS = [PACKAGE_DIR / "locale"]
+TIME_ZONE = "Europe/Berlin"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = BASE_DIR / "var" / "static"
+STATICFILES_DIRS = [PACKAGE_DIR / "static"]
+MEDIA_URL = "/media/"
+MEDIA_ROOT = Path(env("MEDIA_ROOT", str(BASE_DIR / "var" / "media"), "Uploaded files.") or "")
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+# Media files (sign-language videos) are public assets of the city: whitenoise does not
+# serve them, so the ASGI app serves MEDIA_URL itself in the embedded default (see urls.py)
+# and nginx does in production (deploy/nginx.conf).
+WHITENOISE_USE_FINDERS = DEBUG  # serve static files without collectstatic in development
+SERVE_MEDIA = env_bool("SERVE_MEDIA", True, "Serve MEDIA_URL from the app (off behind nginx).")
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+
+EMAIL_BACKEND = env(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.console.EmailBackend",
+    "Django email backend; production: django.core.mail.backends.smtp.EmailBackend.",
+)
+EMAIL_HOST = env("EMAIL_HOST", "localhost", "SMTP host.")
+EMAIL_PORT = int(env("EMAIL_PORT", "25", "SMTP port.") or 25)
+EMAIL_HOST_USER = env("EMAIL_HOST_USER", "", "SMTP user.")
+EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", "", "SMTP password.")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False, "STARTTLS for SMTP.")
+DEFAULT_FROM_EMAIL = env(
+    "DEFAULT_FROM_EMAIL", "buergerbuero@localhost", "Sender of every email the product sends."
+)
+
+# Content-Security-Policy: nothing from other origins, no inline script.
+# Inline <style> for the city's brand colours carries a per-request nonce.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, NONCE],
+        "img-src": [SELF, "data:"],
+        "media-src": [SELF],
+        "font-src": [SELF],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+        "base-uri": [SELF],
+        "object-src": [NONE],
+    }
+}
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+
+LOG_LEVEL = env("LOG_LEVEL", "INFO", "Level of the product's own log lines.")
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": "WARNING"},
+    "loggers": {"buergerbuero": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False}},
+}
+
+# The embedded default loads the Stadt Köln demo data and demo accounts; production never does.
+DEMO_MODE = env_bool(
+    "DEMO_MODE", EMBEDDED_DEFAULT, "Allow demo accounts (only on the embedded SQLite default)."
+)

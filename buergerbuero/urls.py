@@ -1,0 +1,33 @@
+from django.conf import settings
+from django.conf.urls.i18n import i18n_patterns
+from django.contrib import admin
+from django.urls import include, path, re_path
+from django.views.static import serve
+
+from buergerbuero.api import api
+from buergerbuero.core import views as core_views
+
+admin.site.site_header = "Virtuelles Bürgerbüro – Verwaltung"
+admin.site.site_title = "Bürgerbüro-Verwaltung"
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
+    path("healthz", core_views.health, name="health"),
+]
+urlpatterns += i18n_patterns(
+    path("", include("buergerbuero.catalog.urls")),
+    path("", include("buergerbuero.pages.urls")),
+    path("", include("buergerbuero.organisation.urls")),
+    prefix_default_language=False,
+)
+if settings.SERVE_MEDIA:
+    urlpatterns += [
+        re_path(r"^media/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT}),
+    ]
+if getattr(settings, "BENCH_CEILING", False):
+    urlpatterns += [path("_bench/ceiling", core_views.bench_ceiling)]
+
+handler400 = "buergerbuero.core.views.bad_request"
+handler404 = "buergerbuero.core.views.not_found"
+handler500 = "buergerbuero.core.views.server_error"

@@ -1,0 +1,39 @@
+"""Fixtures for the whole suite.
+
+The Stadt Köln demo (catalog, customer centres, pages) is loaded once into the test
+database; every test runs in a transaction that is rolled back, so each sees the demo as
+loaded. End-to-end tests use their own server process (tests/e2e/conftest.py).
+"""
+
+from pathlib import Path
+
+import pytest
+
+SHARED = Path(__file__).resolve().parent.parent / "shared"
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    from buergerbuero.core.demo import demo_load
+
+    with django_db_blocker.unblock():
+        demo_load()
+
+
+@pytest.fixture
+def services_contract() -> list[dict[str, str]]:
+    """The service slugs other parts and external checks rely on (../shared/catalog)."""
+    import csv
+
+    path = SHARED / "catalog" / "services.csv"
+    if not path.exists():
+        pytest.skip(f"{path} is not beside this checkout")
+    with path.open(encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    from django.core.cache import cache
+
+    cache.clear()
