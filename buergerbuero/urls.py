@@ -19,6 +19,7 @@ urlpatterns += i18n_patterns(
     path("", include("buergerbuero.catalog.urls")),
     path("", include("buergerbuero.pages.urls")),
     path("", include("buergerbuero.organisation.urls")),
+    path("komponenten/", core_views.component_gallery, name="component_gallery"),
     prefix_default_language=False,
 )
 if settings.SERVE_MEDIA:

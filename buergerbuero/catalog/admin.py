@@ -63,8 +63,11 @@ class ServiceAdmin(TranslationAdmin):
         if not (self.has_add_permission(request) and self.has_change_permission(request)):
             return redirect("admin:index")
         problems = []
-        form = CatalogImportForm(request.POST or None, request.FILES or None)
-        if request.method == "POST" and form.is_valid():
+        posted = request.method == "POST"
+        form = CatalogImportForm(
+            request.POST if posted else None, request.FILES if posted else None
+        )
+        if posted and form.is_valid():
             try:
                 data = json.load(form.cleaned_data["file"])
             except (UnicodeDecodeError, json.JSONDecodeError) as error:

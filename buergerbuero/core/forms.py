@@ -40,11 +40,13 @@ class KernBoundField(BoundField):
 
     @property
     def kern_kind(self) -> str:
-        """Which KERN wrapper the field template uses: input, check or choices."""
+        """Which KERN wrapper the field template uses: input, check or a fieldset group."""
         if isinstance(self.field.widget, widgets.CheckboxInput):
             return "check"
         if isinstance(self.field.widget, _CHOICE_WIDGETS):
             return "choices"
+        if isinstance(self.field.widget, widgets.MultiWidget):
+            return "parts"
         return "input"
 
 

@@ -1,5 +1,6 @@
+from django.conf import settings
 from django.db import connection
-from django.http import HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template import loader
 
@@ -27,3 +28,31 @@ def not_found(request, exception=None):
 def server_error(request):
     # Standalone: no database, no context processors, so it renders even when they fail.
     return HttpResponse(loader.get_template("core/server_error.html").render(), status=500)
+
+
+def component_gallery(request):
+    """Every form piece and component, for developers (DEBUG) and staff."""
+    from .component_gallery import DEMO_STEPS, ComponentDemoForm
+
+    if not (settings.DEBUG or request.user.is_staff):
+        raise Http404
+    posted = request.method == "POST"
+    form = ComponentDemoForm(request.POST if posted else None, request.FILES if posted else None)
+    submitted = posted and form.is_valid()
+    rows = (
+        [
+            {
+                "key": form.fields[name].label,
+                "value": form.cleaned_data.get(name),
+                "change_url": "#",
+            }
+            for name in ("full_name", "email", "moved_on")
+        ]
+        if submitted
+        else []
+    )
+    return render(
+        request,
+        "core/component_gallery.html",
+        {"form": form, "steps": DEMO_STEPS, "current_number": 2, "rows": rows},
+    )

@@ -8,8 +8,6 @@ console email backend. Every integration switches on by its URL: DATABASE_URL
 from pathlib import Path
 
 import dj_database_url
-from django.utils.translation import gettext_lazy as _
-
 from csp.constants import NONCE, NONE, SELF
 
 from .env import env, env_bool, env_list
@@ -138,7 +136,8 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "de"
-LANGUAGES = [("de", _("Deutsch")), ("en", _("English"))]
+# Each language is named in itself (an endonym), so that a reader finds their own.
+LANGUAGES = [("de", "Deutsch"), ("en", "English")]
 MODELTRANSLATION_DEFAULT_LANGUAGE = "de"
 MODELTRANSLATION_FALLBACK_LANGUAGES = ("de",)
 LOCALE_PATHS = [PACKAGE_DIR / "locale"]

@@ -101,8 +101,18 @@ def browser():
 def page(browser, portal_url):
     context = browser.new_context(base_url=portal_url, locale="de-DE")
     page = context.new_page()
+    # Every script error and every failed sub-resource (stylesheet, font, script, image)
+    # is a defect; the document's own status (a 404 page) is the test's business.
     errors: list[str] = []
-    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on(
+        "response",
+        lambda r: (
+            errors.append(f"{r.status} {r.url}")
+            if r.status >= 400 and r.request.resource_type != "document"
+            else None
+        ),
+    )
     page.console_errors = errors
     yield page
     context.close()

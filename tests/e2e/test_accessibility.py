@@ -26,6 +26,7 @@ PAGES = [
     "/kontakt/",
     "/leistungen/gibt-es-nicht/",
     "/suche/?q=%00",
+    "/komponenten/",
 ]
 
 axe = Axe()
@@ -47,6 +48,15 @@ def test_no_axe_violations(page, path, prefix):
     results = axe.run(page, options={"runOnly": RULESETS})
     assert results.violations_count == 0, _report(results)
     assert page.console_errors == []
+
+
+def test_component_gallery_with_errors_has_no_violations(page):
+    page.goto("/komponenten/")
+    page.get_by_role("button", name="Prüfen").click()
+    page.wait_for_load_state()
+    assert page.get_by_role("alert").first.is_visible()
+    results = axe.run(page, options={"runOnly": RULESETS})
+    assert results.violations_count == 0, _report(results)
 
 
 def test_feedback_form_with_errors_has_no_violations(page):

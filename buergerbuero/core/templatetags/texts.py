@@ -1,5 +1,7 @@
 """Filters for texts that administrators edit."""
 
+import re
+
 from django import template
 from django.utils.safestring import mark_safe
 from markdown_it import MarkdownIt
@@ -11,16 +13,21 @@ _markdown = MarkdownIt("commonmark", {"html": False, "linkify": False, "typograp
 _markdown.enable("table")
 
 
+_HEADING = re.compile(r"<(/?)h([1-6])>")
+
+
 @register.filter
 def markdown(text: str, base_heading: int = 2) -> str:
-    """Render Markdown; headings start at ``base_heading`` so the page outline stays intact."""
+    """Render Markdown with its top heading level at ``base_heading``.
+
+    Whatever level an editor starts with (# or ##), the outline under the page's <h1>
+    stays unbroken: the highest heading in the text becomes ``base_heading``.
+    """
     html = _markdown.render(text or "")
-    shift = base_heading - 1
-    if shift > 0:
-        for level in range(6 - shift, 0, -1):
-            html = html.replace(f"<h{level}>", f"<h{level + shift}>").replace(
-                f"</h{level}>", f"</h{level + shift}>"
-            )
+    levels = [int(level) for _, level in _HEADING.findall(html)]
+    if levels:
+        shift = base_heading - min(levels)
+        html = _HEADING.sub(lambda m: f"<{m[1]}h{min(int(m[2]) + shift, 6)}>", html)
     html = html.replace("<ul>", '<ul class="kern-list kern-list--bullet">').replace(
         "<ol>", '<ol class="kern-list kern-list--number">'
     )

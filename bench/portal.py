@@ -1,0 +1,577 @@
+"""Benchmark of the Virtuelles Bürgerbüro: throughput, latency and page weight, printed.
+
+Run from the checkout (or `make bench`)::
+
+    .venv/bin/python bench/portal.py [--workers N] [--duration S] [--connections C]
+
+It sets up a throw-away copy of the product with production settings (a temporary SQLite
+database with the Stadt Köln demo, or the database in BENCH_DATABASE_URL), starts uvicorn
+the way production does, loads it with `wrk` and prints a table next to the goals. It
+measures; it asserts nothing. See bench/README.md for how to read the figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import gzip
+import os
+import platform
+import re
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from importlib import metadata
+from pathlib import Path
+from urllib.parse import urljoin, urlsplit
+
+import brotli  # whitenoise[brotli] brings it; decodes .br stylesheets to find their url()s
+
+ROOT = Path(__file__).resolve().parents[1]
+SETTINGS = "buergerbuero.settings.bench"
+
+CEILING = "ceiling"
+# (name, path) loaded with wrk; the first is the bare view every other figure is compared to.
+TARGETS = [
+    (CEILING, "/_bench/ceiling"),
+    ("home", "/"),
+    ("service page", "/leistungen/personalausweis/"),
+    ("search", "/suche/?q=Hundesteuer"),
+    ("API search", "/api/v1/search?q=Perso"),
+]
+WEIGHED_PAGES = ["home", "service page", "search"]
+SEARCH_TARGETS = ["search", "API search"]
+
+GOAL_CEILING_SHARE = 50  # % of the ceiling's req/s every page should reach
+GOAL_SEARCH_P95_MS = 50.0
+GOAL_USERS = 50  # concurrent users the latency goal is stated for
+GOAL_PAGE_KB = 150.0  # transferred kB (1 kB = 1000 bytes) per page, fonts excluded
+
+WRK_THREADS = 2
+WRK_ACCEPT_ENCODING = "gzip, br"
+BROWSER_ACCEPT_ENCODING = "br, gzip"
+FONT_SUFFIXES = (".woff2", ".woff", ".ttf", ".otf")
+
+# wrk's --latency prints 50/75/90/99 %; this done() hook adds the exact 95 % from the same
+# histogram, so that the p95 goal need not be guessed from p90 and p99.
+WRK_P95_SCRIPT = """
+done = function(summary, latency, requests)
+  io.write(string.format("p95_us %d\\n", latency:percentile(95)))
+end
+"""
+
+
+# ---------------------------------------------------------------------------- command line
+
+
+def parse_args() -> argparse.Namespace:
+    cores = len(os.sched_getaffinity(0))
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--workers", type=int, default=cores, help=f"uvicorn workers (default: cores, {cores})"
+    )
+    parser.add_argument(
+        "--duration", type=int, default=10, help="seconds of load per target (default: 10)"
+    )
+    parser.add_argument(
+        "--connections", type=int, default=50, help="concurrent connections (default: 50)"
+    )
+    parser.add_argument(
+        "--warmup",
+        type=int,
+        default=2,
+        help="seconds of unmeasured load per target first, so that every worker has "
+        "compiled its templates and built its search index (default: 2, 0 for none)",
+    )
+    args = parser.parse_args()
+    if args.connections < WRK_THREADS:
+        parser.error(f"--connections must be at least {WRK_THREADS} (wrk's thread count)")
+    return args
+
+
+# ---------------------------------------------------------------------------- the product
+
+
+def product_env(workdir: Path) -> dict[str, str]:
+    """The environment every manage.py command and the server run with."""
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": SETTINGS,
+        "SECRET_KEY": secrets.token_hex(32),  # 64 characters, new for every run
+        "DATABASE_URL": os.environ.get("BENCH_DATABASE_URL")
+        or f"sqlite:///{workdir / 'db.sqlite3'}",
+        "MEDIA_ROOT": str(workdir / "media"),
+    }
+    # Every worker gets its own local-memory cache, as on the embedded default, so that a run
+    # does not depend on (or write into) whatever Redis the shell happens to point at.
+    env.pop("REDIS_URL", None)
+    return env
+
+
+def manage(env: dict[str, str], *command: str) -> str:
+    result = subprocess.run(
+        [sys.executable, "manage.py", *command],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    if result.returncode != 0:
+        sys.exit(f"manage.py {' '.join(command)} failed:\n{result.stdout}{result.stderr}")
+    return result.stdout.strip()
+
+
+def prepare(env: dict[str, str]) -> str:
+    """Migrate, load the demo, collect static files; return what the demo load reported."""
+    manage(env, "migrate", "--no-input", "-v", "0")
+    demo = manage(env, "load_demo")
+    # STATIC_ROOT is not configurable from the environment: this writes into var/static,
+    # the same directory a production-style `collectstatic` in the checkout would fill.
+    manage(env, "collectstatic", "--no-input", "-v", "0")
+    return demo
+
+
+def database_description(env: dict[str, str]) -> str:
+    probe = (
+        "import django; django.setup(); from django.db import connection as c; "
+        "print(c.display_name, '.'.join(map(str, c.get_database_version())))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    engine = result.stdout.strip() or "unknown (probe failed)"
+    url = urlsplit(env["DATABASE_URL"])
+    if url.scheme.startswith("sqlite"):
+        return f"{engine}, temporary file (WAL)"
+    # Never print the password of BENCH_DATABASE_URL.
+    return f"{engine} at {url.hostname}:{url.port or 'default port'}{url.path} (BENCH_DATABASE_URL)"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextlib.contextmanager
+def running_server(env: dict[str, str], workers: int, log_path: Path) -> Iterator[str]:
+    """uvicorn as in production; yields its base URL and stops it however the block ends."""
+    port = free_port()
+    command = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "buergerbuero.asgi:application",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+        "--no-access-log",
+        "--log-level",
+        "warning",
+    ]
+    with log_path.open("w") as log:
+        # A session of its own: Ctrl-C in the terminal reaches this script, which then stops
+        # the server in order, and a hung server can be killed with all its workers at once.
+        server = subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+        try:
+            url = f"http://127.0.0.1:{port}"
+            wait_healthy(url, server, log_path)
+            yield url
+        finally:
+            if server.poll() is None:
+                server.terminate()  # uvicorn's supervisor shuts its workers down gracefully
+                try:
+                    server.wait(timeout=20)
+                except subprocess.TimeoutExpired:
+                    os.killpg(server.pid, signal.SIGKILL)
+                    server.wait()
+
+
+def wait_healthy(url: str, server: subprocess.Popen, log_path: Path) -> None:
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            with urllib.request.urlopen(f"{url}/healthz", timeout=2):  # noqa: S310
+                return
+        except OSError:
+            if server.poll() is not None or time.monotonic() > deadline:
+                sys.exit(f"The server did not become healthy:\n{log_path.read_text()}")
+            time.sleep(0.2)
+
+
+def http_get(url: str, accept_encoding: str) -> tuple[int, dict[str, str], bytes]:
+    """Status, headers and the body exactly as transferred (urllib does not decompress)."""
+    request = urllib.request.Request(url, headers={"Accept-Encoding": accept_encoding})  # noqa: S310
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+            return response.status, dict(response.headers.items()), response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers.items()), error.read()
+
+
+# ---------------------------------------------------------------------------- load with wrk
+
+
+@dataclass
+class LoadResult:
+    requests_per_second: float
+    p50_ms: float
+    p90_ms: float
+    p95_ms: float | None
+    p99_ms: float | None
+    requests: int
+    bad_responses: int  # non-2xx/3xx
+    socket_errors: int  # connect, read, write errors and timeouts (wrk's default: 2 s)
+
+
+_TO_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0, "h": 3_600_000.0}
+
+
+def parse_wrk(output: str) -> LoadResult:
+    """Read wrk's --latency report (and the p95 line of WRK_P95_SCRIPT)."""
+    percentiles = {
+        int(share): float(value) * _TO_MS[unit]
+        for share, value, unit in re.findall(
+            r"^\s+(50|75|90|99)%\s+([\d.]+)(us|ms|s|m|h)\s*$", output, re.M
+        )
+    }
+    rate = re.search(r"^Requests/sec:\s+([\d.]+)", output, re.M)
+    total = re.search(r"^\s+(\d+) requests in", output, re.M)
+    if not (rate and total and {50, 90, 99} <= percentiles.keys()):
+        raise ValueError(f"Could not read wrk's report:\n{output}")
+    p95 = re.search(r"^p95_us (\d+)", output, re.M)
+    bad = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    errors = re.search(
+        r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output
+    )
+    return LoadResult(
+        requests_per_second=float(rate.group(1)),
+        p50_ms=percentiles[50],
+        p90_ms=percentiles[90],
+        p95_ms=int(p95.group(1)) / 1000 if p95 else None,
+        p99_ms=percentiles[99],
+        requests=int(total.group(1)),
+        bad_responses=int(bad.group(1)) if bad else 0,
+        socket_errors=sum(map(int, errors.groups())) if errors else 0,
+    )
+
+
+def run_wrk(url: str, duration: int, connections: int, script: Path) -> str:
+    command = [
+        "wrk",
+        f"-t{WRK_THREADS}",
+        f"-c{connections}",
+        f"-d{duration}s",
+        "--latency",
+        "-s",
+        str(script),
+        "-H",
+        f"Accept-Encoding: {WRK_ACCEPT_ENCODING}",
+        url,
+    ]
+    result = subprocess.run(command, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        raise RuntimeError(f"wrk failed:\n{result.stdout}{result.stderr}")
+    return result.stdout
+
+
+# ---------------------------------------------------------------------------- page weight
+
+
+@dataclass
+class Transfer:
+    kind: str
+    path: str
+    encoding: str
+    size: int  # body bytes as transferred (headers not counted)
+    status: int
+
+
+class SubResourceParser(HTMLParser):
+    """What a browser fetches for a page: stylesheets, icons, preloads, scripts, images."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: list[tuple[str, str]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        attributes = {name: value or "" for name, value in attrs}
+        if tag == "link" and attributes.get("href"):
+            rel = attributes.get("rel", "").lower().split()
+            if attributes.get("as") == "font":
+                return
+            for kind in ("stylesheet", "icon", "preload", "modulepreload"):
+                if kind in rel:
+                    self.found.append((kind, attributes["href"]))
+                    return
+        elif tag in ("script", "img") and attributes.get("src"):
+            self.found.append((tag, attributes["src"]))
+
+
+_CSS_URL = re.compile(r"""url\(\s*(['"]?)([^'")]+)\1\s*\)""")
+
+
+def decoded(body: bytes, encoding: str) -> bytes:
+    if encoding == "br":
+        return brotli.decompress(body)
+    if encoding == "gzip":
+        return gzip.decompress(body)
+    return body
+
+
+def page_weight(base_url: str, path: str) -> list[Transfer]:
+    """Fetch a page and everything it references once, as a browser with an empty cache."""
+    origin = urlsplit(base_url).netloc
+    transfers: list[Transfer] = []
+    seen: set[str] = set()
+    queue: list[tuple[str, str]] = [("document", urljoin(base_url, path))]
+    while queue:
+        kind, url = queue.pop(0)
+        if url in seen or url.startswith("data:"):
+            continue
+        seen.add(url)
+        parts = urlsplit(url)
+        if parts.path.lower().endswith(FONT_SUFFIXES):
+            continue  # fonts are outside the page-weight goal
+        if parts.netloc != origin:
+            transfers.append(Transfer(kind, url, "other origin, not fetched", 0, 0))
+            continue
+        status, headers, body = http_get(url, BROWSER_ACCEPT_ENCODING)
+        encoding = headers.get("Content-Encoding", "identity")
+        shown = parts.path + (f"?{parts.query}" if parts.query else "")
+        transfers.append(Transfer(kind, shown, encoding, len(body), status))
+        content_type = headers.get("Content-Type", "")
+        if kind == "document" and content_type.startswith("text/html"):
+            parser = SubResourceParser()
+            parser.feed(decoded(body, encoding).decode("utf-8", "replace"))
+            queue += [(found_kind, urljoin(url, ref)) for found_kind, ref in parser.found]
+        elif content_type.startswith("text/css"):
+            # Images and @imports in stylesheets count too (fonts are skipped above).
+            css = decoded(body, encoding).decode("utf-8", "replace")
+            queue += [("css url()", urljoin(url, ref)) for _, ref in _CSS_URL.findall(css)]
+    return transfers
+
+
+# ---------------------------------------------------------------------------- report
+
+
+def kb(size: int) -> float:
+    return size / 1000
+
+
+def cpu_model() -> str:
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    return platform.processor() or "unknown"
+
+
+def version(package: str) -> str:
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return "?"
+
+
+def wrk_version() -> str:
+    result = subprocess.run(["wrk", "--version"], capture_output=True, text=True)
+    first = (result.stdout or result.stderr).splitlines()
+    return first[0].split("[")[0].replace("wrk", "", 1).strip() if first else "?"
+
+
+def print_machine(args: argparse.Namespace, database: str, demo: str) -> None:
+    cores = len(os.sched_getaffinity(0))
+    print("Virtuelles Bürgerbüro – benchmark")
+    print(f"  machine   {cores} CPUs (nproc), {cpu_model()}, {platform.system()} "
+          f"{platform.release()} {platform.machine()}")
+    print(f"  python    {platform.python_version()} ({sys.executable})")
+    print(f"  software  Django {version('django')}, uvicorn {version('uvicorn')}, "
+          f"wrk {wrk_version()}")
+    print(f"  database  {database}")
+    print(f"  demo      {demo}")
+    print(f"  server    uvicorn, {args.workers} workers, settings {SETTINGS} (production, "
+          "http on 127.0.0.1), local-memory cache per worker")
+    print(f"  load      wrk -t{WRK_THREADS} -c{args.connections} -d{args.duration}s --latency, "
+          f"Accept-Encoding: {WRK_ACCEPT_ENCODING}, {args.warmup} s unmeasured warm-up per target")
+    if cores <= 4:
+        print(f"  note      wrk runs on the same {cores} CPUs as the server and takes its share: "
+              "compare figures only with runs on the same machine")
+    print()
+
+
+def ms(value: float | None) -> str:
+    return "–" if value is None else f"{value:.1f}"
+
+
+def print_load_table(results: dict[str, LoadResult | str]) -> None:
+    ceiling = results.get(CEILING)
+    ceiling_rate = ceiling.requests_per_second if isinstance(ceiling, LoadResult) else None
+    print("Throughput and latency")
+    header = (f"  {'target':<14} {'path':<29} {'req/s':>8} {'% ceil':>7} "
+              f"{'p50 ms':>7} {'p90 ms':>7} {'p99 ms':>7}  notes")
+    print(header)
+    print("  " + "-" * (len(header) - 2))
+    for name, path in TARGETS:
+        result = results[name]
+        if isinstance(result, str):
+            print(f"  {name:<14} {path:<29} {'skipped: ' + result}")
+            continue
+        share = (f"{100 * result.requests_per_second / ceiling_rate:.0f} %"
+                 if ceiling_rate else "–")
+        notes = []
+        if result.bad_responses:
+            notes.append(f"{result.bad_responses} non-2xx/3xx")
+        if result.socket_errors:
+            notes.append(f"{result.socket_errors} socket errors/timeouts")
+        print(f"  {name:<14} {path:<29} {result.requests_per_second:>8.0f} {share:>7} "
+              f"{ms(result.p50_ms):>7} {ms(result.p90_ms):>7} {ms(result.p99_ms):>7}  "
+              f"{', '.join(notes)}")
+    print()
+
+
+def print_weights(weights: dict[str, list[Transfer]]) -> None:
+    print(f"Page weight (body bytes as transferred with Accept-Encoding: {BROWSER_ACCEPT_ENCODING};"
+          " empty cache; fonts excluded; 1 kB = 1000 bytes)")
+    for name in WEIGHED_PAGES:
+        transfers = weights[name]
+        print(f"  {name}")
+        for item in transfers:
+            status = "" if item.status == 200 else f"  HTTP {item.status}"
+            print(f"    {item.kind:<11} {item.path:<58} {item.encoding:<9} "
+                  f"{kb(item.size):>7.1f} kB{status}")
+        total = sum(item.size for item in transfers)
+        print(f"    {'total':<11} {'':<58} {'':<9} {kb(total):>7.1f} kB")
+    print()
+
+
+def verdict(met: bool | None) -> str:
+    return {True: "met", False: "MISSED", None: "open"}[met]
+
+
+def print_goals(
+    results: dict[str, LoadResult | str],
+    weights: dict[str, list[Transfer]],
+    connections: int,
+) -> None:
+    print("Goals")
+    ceiling = results.get(CEILING)
+    print(f"  pages reach >= {GOAL_CEILING_SHARE} % of the ceiling's throughput")
+    for name, _ in TARGETS[1:]:
+        result = results[name]
+        if not isinstance(result, LoadResult) or not isinstance(ceiling, LoadResult):
+            print(f"    {name:<14} not measured")
+            continue
+        share = 100 * result.requests_per_second / ceiling.requests_per_second
+        print(f"    {name:<14} {share:5.0f} %   {verdict(share >= GOAL_CEILING_SHARE)}")
+
+    print(f"  search p95 < {GOAL_SEARCH_P95_MS:.0f} ms at {GOAL_USERS} concurrent users"
+          + ("" if connections == GOAL_USERS else f" (this run: {connections} connections)"))
+    for name in SEARCH_TARGETS:
+        result = results[name]
+        if not isinstance(result, LoadResult):
+            print(f"    {name:<14} not measured")
+            continue
+        # wrk's table has no 95 %: p95 lies between p90 and p99, which settle the goal unless
+        # it falls between them; the exact p95 from wrk's histogram decides then.
+        if result.p99_ms is not None and result.p99_ms < GOAL_SEARCH_P95_MS:
+            met = True
+        elif result.p90_ms >= GOAL_SEARCH_P95_MS:
+            met = False
+        elif result.p95_ms is not None:
+            met = result.p95_ms < GOAL_SEARCH_P95_MS
+        else:
+            met = None
+        print(f"    {name:<14} p90 {ms(result.p90_ms)} ms ≤ p95 ≤ p99 {ms(result.p99_ms)} ms "
+              f"(wrk's histogram: p95 {ms(result.p95_ms)} ms)   {verdict(met)}")
+
+    print(f"  page weight < {GOAL_PAGE_KB:.0f} kB transferred, fonts excluded")
+    for name in WEIGHED_PAGES:
+        total = kb(sum(item.size for item in weights[name]))
+        print(f"    {name:<14} {total:6.1f} kB   {verdict(total < GOAL_PAGE_KB)}")
+    print()
+
+
+# ---------------------------------------------------------------------------- main
+
+
+def measure(base_url: str, args: argparse.Namespace, script: Path) -> dict[str, LoadResult | str]:
+    results: dict[str, LoadResult | str] = {}
+    for name, path in TARGETS:
+        url = base_url + path
+        # A target that does not answer 200 would be measured as a fast error page.
+        status, _, _ = http_get(url, WRK_ACCEPT_ENCODING)
+        if status != 200:
+            results[name] = f"HTTP {status}"
+            continue
+        print(f"  loading {name} ({path}) ...", file=sys.stderr, flush=True)
+        if args.warmup:
+            run_wrk(url, args.warmup, args.connections, script)
+        results[name] = parse_wrk(run_wrk(url, args.duration, args.connections, script))
+    return results
+
+
+def main() -> int:
+    args = parse_args()
+    if shutil.which("wrk") is None:
+        print(
+            "wrk is not installed. Install it (Debian/Ubuntu, as root):\n"
+            "    apt-get install wrk",
+            file=sys.stderr,
+        )
+        return 2
+    # A plain `kill` should stop the server too: turn SIGTERM into SystemExit so that the
+    # `finally` of running_server() runs, as it does for Ctrl-C.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
+
+    with tempfile.TemporaryDirectory(prefix="bb-bench-") as tmp:
+        workdir = Path(tmp)
+        env = product_env(workdir)
+        print("  preparing database, demo and static files ...", file=sys.stderr, flush=True)
+        demo = prepare(env)
+        database = database_description(env)
+        script = workdir / "p95.lua"
+        script.write_text(WRK_P95_SCRIPT)
+        log_path = workdir / "server.log"
+        try:
+            with running_server(env, args.workers, log_path) as base_url:
+                results = measure(base_url, args, script)
+                weights = {
+                    name: page_weight(base_url, path)
+                    for name, path in TARGETS
+                    if name in WEIGHED_PAGES
+                }
+        except KeyboardInterrupt:
+            print("\nInterrupted; the server has been stopped.", file=sys.stderr)
+            return 130
+        server_log = log_path.read_text().strip()
+
+    print(file=sys.stderr)
+    print_machine(args, database, demo)
+    print_load_table(results)
+    print_weights(weights)
+    print_goals(results, weights, args.connections)
+    if server_log:
+        lines = server_log.splitlines()
+        print(f"Server log ({len(lines)} lines, warnings and errors only; last 20):")
+        print("\n".join("  " + line for line in lines[-20:]))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
