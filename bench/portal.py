@@ -271,9 +271,9 @@ def parse_wrk(output: str) -> LoadResult:
     )
 
 
-def run_wrk(url: str, duration: int, connections: int, script: Path) -> str:
+def run_wrk(wrk: str, url: str, duration: int, connections: int, script: Path) -> str:
     command = [
-        "wrk",
+        wrk,
         f"-t{WRK_THREADS}",
         f"-c{connections}",
         f"-d{duration}s",
@@ -389,29 +389,39 @@ def version(package: str) -> str:
         return "?"
 
 
-def wrk_version() -> str:
-    result = subprocess.run(["wrk", "--version"], capture_output=True, text=True)
+def wrk_version(wrk: str) -> str:
+    result = subprocess.run([wrk, "--version"], capture_output=True, text=True)
     first = (result.stdout or result.stderr).splitlines()
     return first[0].split("[")[0].replace("wrk", "", 1).strip() if first else "?"
 
 
-def print_machine(args: argparse.Namespace, database: str, demo: str) -> None:
+def print_machine(args: argparse.Namespace, wrk: str, database: str, demo: str) -> None:
     cores = len(os.sched_getaffinity(0))
     print("Virtuelles Bürgerbüro – benchmark")
-    print(f"  machine   {cores} CPUs (nproc), {cpu_model()}, {platform.system()} "
-          f"{platform.release()} {platform.machine()}")
+    print(
+        f"  machine   {cores} CPUs (nproc), {cpu_model()}, {platform.system()} "
+        f"{platform.release()} {platform.machine()}"
+    )
     print(f"  python    {platform.python_version()} ({sys.executable})")
-    print(f"  software  Django {version('django')}, uvicorn {version('uvicorn')}, "
-          f"wrk {wrk_version()}")
+    print(
+        f"  software  Django {version('django')}, uvicorn {version('uvicorn')}, "
+        f"wrk {wrk_version(wrk)}"
+    )
     print(f"  database  {database}")
     print(f"  demo      {demo}")
-    print(f"  server    uvicorn, {args.workers} workers, settings {SETTINGS} (production, "
-          "http on 127.0.0.1), local-memory cache per worker")
-    print(f"  load      wrk -t{WRK_THREADS} -c{args.connections} -d{args.duration}s --latency, "
-          f"Accept-Encoding: {WRK_ACCEPT_ENCODING}, {args.warmup} s unmeasured warm-up per target")
+    print(
+        f"  server    uvicorn, {args.workers} workers, settings {SETTINGS} (production, "
+        "http on 127.0.0.1), local-memory cache per worker"
+    )
+    print(
+        f"  load      wrk -t{WRK_THREADS} -c{args.connections} -d{args.duration}s --latency, "
+        f"Accept-Encoding: {WRK_ACCEPT_ENCODING}, {args.warmup} s unmeasured warm-up per target"
+    )
     if cores <= 4:
-        print(f"  note      wrk runs on the same {cores} CPUs as the server and takes its share: "
-              "compare figures only with runs on the same machine")
+        print(
+            f"  note      wrk runs on the same {cores} CPUs as the server and takes its share: "
+            "compare figures only with runs on the same machine"
+        )
     print()
 
 
@@ -423,8 +433,10 @@ def print_load_table(results: dict[str, LoadResult | str]) -> None:
     ceiling = results.get(CEILING)
     ceiling_rate = ceiling.requests_per_second if isinstance(ceiling, LoadResult) else None
     print("Throughput and latency")
-    header = (f"  {'target':<14} {'path':<29} {'req/s':>8} {'% ceil':>7} "
-              f"{'p50 ms':>7} {'p90 ms':>7} {'p99 ms':>7}  notes")
+    header = (
+        f"  {'target':<14} {'path':<29} {'req/s':>8} {'% ceil':>7} "
+        f"{'p50 ms':>7} {'p90 ms':>7} {'p99 ms':>7}  notes"
+    )
     print(header)
     print("  " + "-" * (len(header) - 2))
     for name, path in TARGETS:
@@ -432,29 +444,34 @@ def print_load_table(results: dict[str, LoadResult | str]) -> None:
         if isinstance(result, str):
             print(f"  {name:<14} {path:<29} {'skipped: ' + result}")
             continue
-        share = (f"{100 * result.requests_per_second / ceiling_rate:.0f} %"
-                 if ceiling_rate else "–")
+        share = f"{100 * result.requests_per_second / ceiling_rate:.0f} %" if ceiling_rate else "–"
         notes = []
         if result.bad_responses:
             notes.append(f"{result.bad_responses} non-2xx/3xx")
         if result.socket_errors:
             notes.append(f"{result.socket_errors} socket errors/timeouts")
-        print(f"  {name:<14} {path:<29} {result.requests_per_second:>8.0f} {share:>7} "
-              f"{ms(result.p50_ms):>7} {ms(result.p90_ms):>7} {ms(result.p99_ms):>7}  "
-              f"{', '.join(notes)}")
+        print(
+            f"  {name:<14} {path:<29} {result.requests_per_second:>8.0f} {share:>7} "
+            f"{ms(result.p50_ms):>7} {ms(result.p90_ms):>7} {ms(result.p99_ms):>7}  "
+            f"{', '.join(notes)}"
+        )
     print()
 
 
 def print_weights(weights: dict[str, list[Transfer]]) -> None:
-    print(f"Page weight (body bytes as transferred with Accept-Encoding: {BROWSER_ACCEPT_ENCODING};"
-          " empty cache; fonts excluded; 1 kB = 1000 bytes)")
+    print(
+        f"Page weight (body bytes as transferred with Accept-Encoding: {BROWSER_ACCEPT_ENCODING};"
+        " empty cache; fonts excluded; 1 kB = 1000 bytes)"
+    )
     for name in WEIGHED_PAGES:
         transfers = weights[name]
         print(f"  {name}")
         for item in transfers:
             status = "" if item.status == 200 else f"  HTTP {item.status}"
-            print(f"    {item.kind:<11} {item.path:<58} {item.encoding:<9} "
-                  f"{kb(item.size):>7.1f} kB{status}")
+            print(
+                f"    {item.kind:<11} {item.path:<58} {item.encoding:<9} "
+                f"{kb(item.size):>7.1f} kB{status}"
+            )
         total = sum(item.size for item in transfers)
         print(f"    {'total':<11} {'':<58} {'':<9} {kb(total):>7.1f} kB")
     print()
@@ -480,8 +497,10 @@ def print_goals(
         share = 100 * result.requests_per_second / ceiling.requests_per_second
         print(f"    {name:<14} {share:5.0f} %   {verdict(share >= GOAL_CEILING_SHARE)}")
 
-    print(f"  search p95 < {GOAL_SEARCH_P95_MS:.0f} ms at {GOAL_USERS} concurrent users"
-          + ("" if connections == GOAL_USERS else f" (this run: {connections} connections)"))
+    print(
+        f"  search p95 < {GOAL_SEARCH_P95_MS:.0f} ms at {GOAL_USERS} concurrent users"
+        + ("" if connections == GOAL_USERS else f" (this run: {connections} connections)")
+    )
     for name in SEARCH_TARGETS:
         result = results[name]
         if not isinstance(result, LoadResult):
@@ -497,8 +516,10 @@ def print_goals(
             met = result.p95_ms < GOAL_SEARCH_P95_MS
         else:
             met = None
-        print(f"    {name:<14} p90 {ms(result.p90_ms)} ms ≤ p95 ≤ p99 {ms(result.p99_ms)} ms "
-              f"(wrk's histogram: p95 {ms(result.p95_ms)} ms)   {verdict(met)}")
+        print(
+            f"    {name:<14} p90 {ms(result.p90_ms)} ms ≤ p95 ≤ p99 {ms(result.p99_ms)} ms "
+            f"(wrk's histogram: p95 {ms(result.p95_ms)} ms)   {verdict(met)}"
+        )
 
     print(f"  page weight < {GOAL_PAGE_KB:.0f} kB transferred, fonts excluded")
     for name in WEIGHED_PAGES:
@@ -510,7 +531,9 @@ def print_goals(
 # ---------------------------------------------------------------------------- main
 
 
-def measure(base_url: str, args: argparse.Namespace, script: Path) -> dict[str, LoadResult | str]:
+def measure(
+    wrk: str, base_url: str, args: argparse.Namespace, script: Path
+) -> dict[str, LoadResult | str]:
     results: dict[str, LoadResult | str] = {}
     for name, path in TARGETS:
         url = base_url + path
@@ -521,17 +544,17 @@ def measure(base_url: str, args: argparse.Namespace, script: Path) -> dict[str, 
             continue
         print(f"  loading {name} ({path}) ...", file=sys.stderr, flush=True)
         if args.warmup:
-            run_wrk(url, args.warmup, args.connections, script)
-        results[name] = parse_wrk(run_wrk(url, args.duration, args.connections, script))
+            run_wrk(wrk, url, args.warmup, args.connections, script)
+        results[name] = parse_wrk(run_wrk(wrk, url, args.duration, args.connections, script))
     return results
 
 
 def main() -> int:
     args = parse_args()
-    if shutil.which("wrk") is None:
+    wrk = shutil.which("wrk")
+    if wrk is None:
         print(
-            "wrk is not installed. Install it (Debian/Ubuntu, as root):\n"
-            "    apt-get install wrk",
+            "wrk is not installed. Install it (Debian/Ubuntu, as root):\n    apt-get install wrk",
             file=sys.stderr,
         )
         return 2
@@ -550,7 +573,7 @@ def main() -> int:
         log_path = workdir / "server.log"
         try:
             with running_server(env, args.workers, log_path) as base_url:
-                results = measure(base_url, args, script)
+                results = measure(wrk, base_url, args, script)
                 weights = {
                     name: page_weight(base_url, path)
                     for name, path in TARGETS
@@ -562,7 +585,7 @@ def main() -> int:
         server_log = log_path.read_text().strip()
 
     print(file=sys.stderr)
-    print_machine(args, database, demo)
+    print_machine(args, wrk, database, demo)
     print_load_table(results)
     print_weights(weights)
     print_goals(results, weights, args.connections)
