@@ -214,14 +214,19 @@ def wait_healthy(url: str, server: subprocess.Popen, log_path: Path) -> None:
             time.sleep(0.2)
 
 
+def _lower_keys(headers) -> dict[str, str]:
+    # uvicorn sends lower-case header names, Django's test server does not: compare lower.
+    return {name.lower(): value for name, value in headers.items()}
+
+
 def http_get(url: str, accept_encoding: str) -> tuple[int, dict[str, str], bytes]:
-    """Status, headers and the body exactly as transferred (urllib does not decompress)."""
+    """Status, headers (names in lower case) and the body as transferred, not decompressed."""
     request = urllib.request.Request(url, headers={"Accept-Encoding": accept_encoding})  # noqa: S310
     try:
         with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
-            return response.status, dict(response.headers.items()), response.read()
+            return response.status, _lower_keys(response.headers), response.read()
     except urllib.error.HTTPError as error:
-        return error.code, dict(error.headers.items()), error.read()
+        return error.code, _lower_keys(error.headers), error.read()
 
 
 # ---------------------------------------------------------------------------- load with wrk
@@ -352,10 +357,10 @@ def page_weight(base_url: str, path: str) -> list[Transfer]:
             transfers.append(Transfer(kind, url, "other origin, not fetched", 0, 0))
             continue
         status, headers, body = http_get(url, BROWSER_ACCEPT_ENCODING)
-        encoding = headers.get("Content-Encoding", "identity")
+        encoding = headers.get("content-encoding", "identity")
         shown = parts.path + (f"?{parts.query}" if parts.query else "")
         transfers.append(Transfer(kind, shown, encoding, len(body), status))
-        content_type = headers.get("Content-Type", "")
+        content_type = headers.get("content-type", "")
         if kind == "document" and content_type.startswith("text/html"):
             parser = SubResourceParser()
             parser.feed(decoded(body, encoding).decode("utf-8", "replace"))
@@ -382,6 +387,24 @@ def cpu_model() -> str:
     return platform.processor() or "unknown"
 
 
+def cpu_busy_percent(seconds: float = 2.0) -> float | None:
+    """Share of all CPUs busy over a short idle moment: what other processes take from us."""
+
+    def sample() -> tuple[int, int]:
+        fields = [int(n) for n in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+        idle = fields[3] + fields[4]  # idle + iowait
+        return sum(fields[:8]), idle  # user..steal; guest time is already counted in user
+
+    try:
+        total_before, idle_before = sample()
+        time.sleep(seconds)
+        total_after, idle_after = sample()
+    except (OSError, ValueError, IndexError):
+        return None
+    total = total_after - total_before
+    return 100 * (1 - (idle_after - idle_before) / total) if total else None
+
+
 def version(package: str) -> str:
     try:
         return metadata.version(package)
@@ -395,13 +418,18 @@ def wrk_version(wrk: str) -> str:
     return first[0].split("[")[0].replace("wrk", "", 1).strip() if first else "?"
 
 
-def print_machine(args: argparse.Namespace, wrk: str, database: str, demo: str) -> None:
+def print_machine(
+    args: argparse.Namespace, wrk: str, database: str, demo: str, busy: float | None
+) -> None:
     cores = len(os.sched_getaffinity(0))
     print("Virtuelles Bürgerbüro – benchmark")
     print(
         f"  machine   {cores} CPUs (nproc), {cpu_model()}, {platform.system()} "
         f"{platform.release()} {platform.machine()}"
     )
+    if busy is not None:
+        warning = "  (other processes are running: figures are low)" if busy > 10 else ""
+        print(f"  idle CPU  {busy:.0f} % busy before the load, server idle{warning}")
     print(f"  python    {platform.python_version()} ({sys.executable})")
     print(
         f"  software  Django {version('django')}, uvicorn {version('uvicorn')}, "
@@ -573,6 +601,7 @@ def main() -> int:
         log_path = workdir / "server.log"
         try:
             with running_server(env, args.workers, log_path) as base_url:
+                busy = cpu_busy_percent()
                 results = measure(wrk, base_url, args, script)
                 weights = {
                     name: page_weight(base_url, path)
@@ -585,7 +614,7 @@ def main() -> int:
         server_log = log_path.read_text().strip()
 
     print(file=sys.stderr)
-    print_machine(args, wrk, database, demo)
+    print_machine(args, wrk, database, demo, busy)
     print_load_table(results)
     print_weights(weights)
     print_goals(results, weights, args.connections)

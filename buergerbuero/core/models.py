@@ -9,6 +9,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from .colour import contrast_ratio
+from .uploads import validate_raster_image
 
 HEX_COLOUR = RegexValidator(r"^#[0-9a-fA-F]{6}$", _("Bitte eine Farbe wie #1d4f91 angeben."))
 
@@ -22,7 +23,8 @@ class Municipality(models.Model):
         _("Logo oder Wappen"),
         upload_to="branding/",
         blank=True,
-        help_text=_("SVG oder PNG. Ohne Logo wird der Name als Schriftzug gezeigt."),
+        validators=[validate_raster_image],
+        help_text=_("PNG, JPEG oder WebP. Ohne Logo wird der Name als Schriftzug gezeigt."),
     )
     logo_alt = models.CharField(_("Alternativtext des Logos"), max_length=120, blank=True)
     primary_colour = models.CharField(

@@ -8,6 +8,9 @@ from django.utils.translation import gettext_lazy as _
 _SIGNATURES = {
     "video/mp4": lambda head: head[4:8] == b"ftyp",
     "video/webm": lambda head: head[:4] == b"\x1a\x45\xdf\xa3",
+    "image/png": lambda head: head[:8] == b"\x89PNG\r\n\x1a\n",
+    "image/jpeg": lambda head: head[:3] == b"\xff\xd8\xff",
+    "image/webp": lambda head: head[:4] == b"RIFF" and head[8:12] == b"WEBP",
 }
 
 
@@ -28,4 +31,13 @@ def validate_video(file) -> None:
         raise ValidationError(
             _("Die Datei ist kein MP4- oder WebM-Video. Bitte laden Sie eine Videodatei hoch."),
             code="not_a_video",
+        )
+
+
+def validate_raster_image(file) -> None:
+    """PNG, JPEG or WebP only: an SVG could carry script and is refused."""
+    if sniff_content_type(file) not in {"image/png", "image/jpeg", "image/webp"}:
+        raise ValidationError(
+            _("Die Datei ist kein PNG-, JPEG- oder WebP-Bild. Bitte laden Sie ein Bild hoch."),
+            code="not_an_image",
         )

@@ -105,6 +105,7 @@ else:
 EMBEDDED_DEFAULT = DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3"
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+FORMS_URLFIELD_ASSUME_HTTPS = True  # Django 6 default: links typed without a scheme are https
 AUTH_USER_MODEL = "identity.User"
 
 REDIS_URL = env(

@@ -39,3 +39,23 @@ def test_the_brand_style_carries_the_csp_nonce(client):
     assert "script-src 'self'" in policy and "unsafe-inline" not in policy
     nonce = policy.split("'nonce-")[1].split("'")[0]
     assert f'<style nonce="{nonce}">' in response.content.decode()
+
+
+def test_the_logo_is_checked_by_content_not_by_name(admin_client):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    municipality = Municipality.objects.get()
+    svg = b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'
+    response = admin_client.post(
+        f"/admin/core/municipality/{municipality.pk}/change/",
+        {
+            "name": municipality.name,
+            "short_name": municipality.short_name,
+            "primary_colour": municipality.primary_colour,
+            "logo": SimpleUploadedFile("wappen.png", svg, "image/png"),
+        },
+    )
+    assert response.status_code == 200
+    assert "kein PNG-, JPEG- oder WebP-Bild" in response.content.decode()
+    municipality.refresh_from_db()
+    assert not municipality.logo
