@@ -11,7 +11,7 @@ MANAGE := $(PY) manage.py
 VENDOR := buergerbuero/static/vendor
 
 .DEFAULT_GOAL := help
-.PHONY: help run test test-sqlite test-postgres lint install assets demo migrate bench clean messages
+.PHONY: help run test lint lock install assets chromium demo migrate bench clean messages
 
 help: ## List the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -40,7 +40,7 @@ $(VENV)/.installed: requirements/dev.lock $(UV)
 	$(UV) pip sync --quiet --python $(PY) requirements/dev.lock
 	touch $@
 
-requirements/prod.lock requirements/dev.lock: pyproject.toml $(UV)
+lock: $(UV) ## Re-pin requirements/*.lock after changing pyproject.toml
 	$(UV) pip compile pyproject.toml --generate-hashes --python-version 3.11 --no-header -q -o requirements/prod.lock
 	$(UV) pip compile pyproject.toml --group dev --generate-hashes --python-version 3.11 --no-header -q -o requirements/dev.lock
 
