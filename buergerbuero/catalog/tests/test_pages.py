@@ -139,3 +139,10 @@ def test_the_a_to_z_index_lists_every_service(client, services_contract):
 def test_the_service_page_needs_a_fixed_number_of_queries(client, django_assert_max_num_queries):
     with django_assert_max_num_queries(8):
         client.get("/leistungen/personalausweis/")
+
+
+@pytest.mark.parametrize("path", ["/", "/leistungen/", "/lebenslagen/umzug/", "/suche/?q=Hund"])
+def test_list_pages_need_a_fixed_number_of_queries(client, path, django_assert_max_num_queries):
+    client.get(path)  # warm: the first search of a process builds the index
+    with django_assert_max_num_queries(6):
+        assert client.get(path).status_code == 200
