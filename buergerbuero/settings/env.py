@@ -1,8 +1,8 @@
 """Reading settings from the environment, once each, with a default and a help text.
 
 Every variable the product reads is declared here through :func:`env`, so that
-``python manage.py envdoc`` can print the full reference for an operator
-(``docs/configuration.md`` is generated from it).
+``python manage.py envdoc`` can print the full reference for an operator (run it with
+``DJANGO_SETTINGS_MODULE=buergerbuero.settings.production`` to include production's).
 """
 
 from __future__ import annotations

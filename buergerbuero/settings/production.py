@@ -17,6 +17,8 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # load balancers probe the app port over plain http
+WHITENOISE_USE_FINDERS = False
 SERVE_MEDIA = env_bool("SERVE_MEDIA", False, "Serve MEDIA_URL from the app (off behind nginx).")
 STORAGES["staticfiles"] = {  # noqa: F405
     "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"

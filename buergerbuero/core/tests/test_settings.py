@@ -31,11 +31,27 @@ def test_production_settings_pass_check_deploy_without_warnings(tmp_path):
             "DJANGO_SETTINGS_MODULE": "buergerbuero.settings.production",
             "SECRET_KEY": "a" * 20 + "-production-secret-with-many-different-characters-123",
             "ALLOWED_HOSTS": "buergerbuero.example.de",
-            "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+            # Configuration only: `check --deploy` does not connect to either service.
+            "DATABASE_URL": "postgres://bb:secret@db.example.invalid:5432/buergerbuero",
+            "REDIS_URL": "redis://cache.example.invalid:6379/0",
         },
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_check_deploy_warns_about_the_embedded_default_parts(tmp_path):
+    result = manage(
+        "check",
+        "--deploy",
+        env={
+            "DJANGO_SETTINGS_MODULE": "buergerbuero.settings.production",
+            "SECRET_KEY": "b" * 20 + "-production-secret-with-many-different-characters-456",
+            "ALLOWED_HOSTS": "buergerbuero.example.de",
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        },
+    )
+    assert "buergerbuero.W001" in result.stderr and "buergerbuero.W002" in result.stderr
 
 
 def test_production_refuses_to_start_without_a_secret_key():
@@ -47,3 +63,9 @@ def test_production_refuses_to_start_without_a_secret_key():
 @pytest.mark.django_db
 def test_health_endpoint_reports_ok(client):
     assert client.get("/healthz").json() == {"status": "ok"}
+
+
+def test_envdoc_lists_every_variable_with_its_meaning():
+    result = manage("envdoc", env={"DJANGO_SETTINGS_MODULE": "buergerbuero.settings.base"})
+    assert "| `DATABASE_URL` |" in result.stdout
+    assert "| `REDIS_URL` | (empty) | Redis for the channel layer" in result.stdout
