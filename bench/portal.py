@@ -18,6 +18,7 @@ import gzip
 import os
 import platform
 import re
+import resource
 import secrets
 import shutil
 import signal
@@ -164,8 +165,9 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def running_server(env: dict[str, str], workers: int, log_path: Path) -> Iterator[str]:
-    """uvicorn as in production; yields its base URL and stops it however the block ends."""
+def running_server(env: dict[str, str], workers: int, log_path: Path) -> Iterator[tuple[str, int]]:
+    """uvicorn as in production; yields its base URL and process id, and stops it however
+    the block ends."""
     port = free_port()
     command = [
         sys.executable,
@@ -191,7 +193,7 @@ def running_server(env: dict[str, str], workers: int, log_path: Path) -> Iterato
         try:
             url = f"http://127.0.0.1:{port}"
             wait_healthy(url, server, log_path)
-            yield url
+            yield url, server.pid
         finally:
             if server.poll() is None:
                 server.terminate()  # uvicorn's supervisor shuts its workers down gracefully
@@ -242,6 +244,7 @@ class LoadResult:
     requests: int
     bad_responses: int  # non-2xx/3xx
     socket_errors: int  # connect, read, write errors and timeouts (wrk's default: 2 s)
+    others_cpu: float | None = None  # % of the machine's CPU taken by other processes
 
 
 _TO_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0, "h": 3_600_000.0}
@@ -293,6 +296,55 @@ def run_wrk(wrk: str, url: str, duration: int, connections: int, script: Path) -
     if result.returncode != 0:
         raise RuntimeError(f"wrk failed:\n{result.stdout}{result.stderr}")
     return result.stdout
+
+
+# ---------------------------------------------------------------------------- CPU accounting
+# wrk and the server share the machine; whatever else runs meanwhile (a test suite, a build)
+# lowers the figures. Counting CPU ticks shows a disturbed run as such.
+
+OTHERS_WARN_PERCENT = 5.0
+
+
+def system_ticks() -> tuple[int, int]:
+    """(busy, total) CPU ticks of the whole machine since boot, from /proc/stat."""
+    user, nice, system, idle, iowait, irq, softirq, steal = (
+        int(n) for n in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]
+    )
+    # Interrupt time is left out of "busy": the kernel may bill the loopback traffic between
+    # wrk and the server there rather than to either process. Steal (other VMs) stays in.
+    busy = user + nice + system + steal
+    return busy, busy + idle + iowait + irq + softirq
+
+
+def tree_ticks(root: int) -> int:
+    """CPU ticks used so far by a process and its descendants (uvicorn and its workers)."""
+    processes: dict[int, tuple[int, int]] = {}  # pid -> (parent pid, utime + stime)
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            # The command name in parentheses may contain spaces: split after it.
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            processes[int(entry.name)] = (int(fields[1]), int(fields[11]) + int(fields[12]))
+    total, todo = 0, [root]
+    while todo:
+        pid = todo.pop()
+        total += processes.get(pid, (0, 0))[1]
+        todo += [child for child, (parent, _) in processes.items() if parent == pid]
+    return total
+
+
+def cpu_sample(server_pid: int) -> tuple[float, float, float, float]:
+    """Machine busy and total ticks, the server's ticks, and those of finished wrk runs."""
+    busy, total = system_ticks()
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    wrk = (children.ru_utime + children.ru_stime) * os.sysconf("SC_CLK_TCK")
+    return busy, total, tree_ticks(server_pid), wrk
+
+
+def others_percent(before: tuple[float, ...], after: tuple[float, ...]) -> float | None:
+    busy, total, server, wrk = (end - start for start, end in zip(before, after, strict=True))
+    return max(0.0, 100 * (busy - server - wrk) / total) if total else None
 
 
 # ---------------------------------------------------------------------------- page weight
@@ -388,21 +440,12 @@ def cpu_model() -> str:
 
 
 def cpu_busy_percent(seconds: float = 2.0) -> float | None:
-    """Share of all CPUs busy over a short idle moment: what other processes take from us."""
-
-    def sample() -> tuple[int, int]:
-        fields = [int(n) for n in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
-        idle = fields[3] + fields[4]  # idle + iowait
-        return sum(fields[:8]), idle  # user..steal; guest time is already counted in user
-
-    try:
-        total_before, idle_before = sample()
-        time.sleep(seconds)
-        total_after, idle_after = sample()
-    except (OSError, ValueError, IndexError):
-        return None
+    """Share of the machine's CPU busy while the server idles: what others take from us."""
+    busy_before, total_before = system_ticks()
+    time.sleep(seconds)
+    busy_after, total_after = system_ticks()
     total = total_after - total_before
-    return 100 * (1 - (idle_after - idle_before) / total) if total else None
+    return 100 * (busy_after - busy_before) / total if total else None
 
 
 def version(package: str) -> str:
@@ -478,11 +521,25 @@ def print_load_table(results: dict[str, LoadResult | str]) -> None:
             notes.append(f"{result.bad_responses} non-2xx/3xx")
         if result.socket_errors:
             notes.append(f"{result.socket_errors} socket errors/timeouts")
+        if result.others_cpu is not None and result.others_cpu >= OTHERS_WARN_PERCENT:
+            notes.append(f"other processes took {result.others_cpu:.0f} % CPU")
         print(
             f"  {name:<14} {path:<29} {result.requests_per_second:>8.0f} {share:>7} "
             f"{ms(result.p50_ms):>7} {ms(result.p90_ms):>7} {ms(result.p99_ms):>7}  "
             f"{', '.join(notes)}"
         )
+    others = {
+        name: result.others_cpu
+        for name, result in results.items()
+        if isinstance(result, LoadResult) and result.others_cpu is not None
+    }
+    if others:
+        print(
+            "  CPU taken by other processes during each load: "
+            + ", ".join(f"{name} {share:.0f} %" for name, share in others.items())
+        )
+        if max(others.values()) >= OTHERS_WARN_PERCENT:
+            print("  Other processes disturbed this run: its figures are low. Run it again alone.")
     print()
 
 
@@ -560,7 +617,7 @@ def print_goals(
 
 
 def measure(
-    wrk: str, base_url: str, args: argparse.Namespace, script: Path
+    wrk: str, base_url: str, server_pid: int, args: argparse.Namespace, script: Path
 ) -> dict[str, LoadResult | str]:
     results: dict[str, LoadResult | str] = {}
     for name, path in TARGETS:
@@ -573,7 +630,10 @@ def measure(
         print(f"  loading {name} ({path}) ...", file=sys.stderr, flush=True)
         if args.warmup:
             run_wrk(wrk, url, args.warmup, args.connections, script)
-        results[name] = parse_wrk(run_wrk(wrk, url, args.duration, args.connections, script))
+        before = cpu_sample(server_pid)
+        result = parse_wrk(run_wrk(wrk, url, args.duration, args.connections, script))
+        result.others_cpu = others_percent(before, cpu_sample(server_pid))
+        results[name] = result
     return results
 
 
@@ -600,9 +660,9 @@ def main() -> int:
         script.write_text(WRK_P95_SCRIPT)
         log_path = workdir / "server.log"
         try:
-            with running_server(env, args.workers, log_path) as base_url:
+            with running_server(env, args.workers, log_path) as (base_url, server_pid):
                 busy = cpu_busy_percent()
-                results = measure(wrk, base_url, args, script)
+                results = measure(wrk, base_url, server_pid, args, script)
                 weights = {
                     name: page_weight(base_url, path)
                     for name, path in TARGETS

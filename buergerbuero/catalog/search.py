@@ -16,6 +16,7 @@ Usage::
 
 from __future__ import annotations
 
+import bisect
 import math
 import threading
 import time
@@ -58,19 +59,13 @@ class SearchHit:
 
 @dataclass
 class SearchIndex:
+    """Fill with :meth:`add`, then :meth:`finish` once; only then :meth:`search`."""
+
     postings: dict[str, dict[int, float]] = field(default_factory=lambda: defaultdict(dict))
     lengths: dict[int, float] = field(default_factory=dict)
     built_at: float = 0.0
     revision: int | None = None
-
-    @property
-    def vocabulary(self) -> frozenset[str]:
-        return self._vocabulary
-
-    def freeze(self) -> None:
-        self._vocabulary = frozenset(self.postings)
-        self._sorted_vocabulary = sorted(self._vocabulary)
-        self._average_length = sum(self.lengths.values()) / max(len(self.lengths), 1)
+    _pending_compounds: list[tuple[int, str, float]] = field(default_factory=list)
 
     def add(self, service_id: int, field_texts: dict[str, list[str]]) -> None:
         weights: Counter[str] = Counter()
@@ -84,9 +79,6 @@ class SearchIndex:
             self.postings[term][service_id] = weight
         self.lengths[service_id] = sum(weights.values())
 
-    def start(self) -> None:
-        self._pending_compounds: list[tuple[int, str, float]] = []
-
     def finish(self) -> None:
         # Compounds are split once every word of the catalog is known, so that
         # "Hundesteuer" in one service is found by "Hund" and by "Steuer".
@@ -97,8 +89,10 @@ class SearchIndex:
                 posting[service_id] = posting.get(service_id, 0.0) + (
                     field_weight * _COMPOUND_PART_FACTOR
                 )
-        del self._pending_compounds
-        self.freeze()
+        self._pending_compounds = []
+        self._vocabulary = frozenset(self.postings)
+        self._sorted_vocabulary = sorted(self._vocabulary)
+        self._average_length = sum(self.lengths.values()) / max(len(self.lengths), 1)
         self.built_at = time.monotonic()
 
     def expand(self, word: str, *, is_last: bool) -> list[tuple[str, float]]:
@@ -125,8 +119,6 @@ class SearchIndex:
         return [(match, _FUZZY_FACTOR * score / 100) for match, score, _ in matches]
 
     def _prefixed(self, term: str, limit: int = 20) -> list[str]:
-        import bisect
-
         start = bisect.bisect_left(self._sorted_vocabulary, term)
         found = []
         for candidate in self._sorted_vocabulary[start : start + limit]:
@@ -189,7 +181,6 @@ def build_index() -> SearchIndex:
     from .models import Service
 
     index = SearchIndex()
-    index.start()
     languages = [code for code, _ in settings.LANGUAGES]
     services = Service.objects.prefetch_related("documents", "categories", "life_situations")
     for service in services:
