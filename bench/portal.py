@@ -316,30 +316,69 @@ def system_ticks() -> tuple[int, int]:
     return busy, busy + idle + iowait + irq + softirq
 
 
-def tree_ticks(root: int) -> int:
-    """CPU ticks used so far by a process and its descendants (uvicorn and its workers)."""
-    processes: dict[int, tuple[int, int]] = {}  # pid -> (parent pid, utime + stime)
+@dataclass
+class Process:
+    parent: int
+    name: str
+    ticks: int  # its own CPU time and that of its children that have ended
+
+
+def processes() -> dict[int, Process]:
+    found: dict[int, Process] = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         with contextlib.suppress(OSError, ValueError, IndexError):
+            stat = (entry / "stat").read_text()
             # The command name in parentheses may contain spaces: split after it.
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            processes[int(entry.name)] = (int(fields[1]), int(fields[11]) + int(fields[12]))
-    total, todo = 0, [root]
+            name = stat[stat.index("(") + 1 : stat.rindex(")")]
+            fields = stat.rsplit(")", 1)[1].split()
+            # utime + stime + cutime + cstime: a PostgreSQL backend that served one request
+            # and ended still counts, in its parent's cutime and cstime.
+            ticks = sum(int(n) for n in fields[11:15])
+            found[int(entry.name)] = Process(int(fields[1]), name, ticks)
+    return found
+
+
+def local_database_roots(database_url: str) -> list[int]:
+    """The PostgreSQL server's main processes if the database runs on this machine: its CPU
+    time serves the benchmark's requests and must not count as disturbance."""
+    url = urlsplit(database_url)
+    if not url.scheme.startswith("postgres") or url.hostname not in (
+        None,
+        "127.0.0.1",
+        "localhost",
+        "::1",
+    ):
+        return []
+    table = processes()
+    return [
+        pid
+        for pid, process in table.items()
+        if process.name == "postgres"
+        and table.get(process.parent, Process(0, "", 0)).name != "postgres"
+    ]
+
+
+def tree_ticks(roots: list[int]) -> int:
+    """CPU ticks used so far by processes and their descendants (uvicorn and its workers)."""
+    table = processes()
+    total, todo = 0, list(roots)
     while todo:
         pid = todo.pop()
-        total += processes.get(pid, (0, 0))[1]
-        todo += [child for child, (parent, _) in processes.items() if parent == pid]
+        if pid in table:
+            total += table[pid].ticks
+            todo += [child for child, process in table.items() if process.parent == pid]
     return total
 
 
-def cpu_sample(server_pid: int) -> tuple[float, float, float, float]:
-    """Machine busy and total ticks, the server's ticks, and those of finished wrk runs."""
+def cpu_sample(ours: list[int]) -> tuple[float, float, float, float]:
+    """Machine busy and total ticks, ticks of our processes (server, local database) and of
+    finished wrk runs."""
     busy, total = system_ticks()
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
     wrk = (children.ru_utime + children.ru_stime) * os.sysconf("SC_CLK_TCK")
-    return busy, total, tree_ticks(server_pid), wrk
+    return busy, total, tree_ticks(ours), wrk
 
 
 def others_percent(before: tuple[float, ...], after: tuple[float, ...]) -> float | None:
@@ -535,7 +574,8 @@ def print_load_table(results: dict[str, LoadResult | str]) -> None:
     }
     if others:
         print(
-            "  CPU taken by other processes during each load: "
+            "  CPU taken by other processes (not the server, wrk or a local PostgreSQL) "
+            "during each load: "
             + ", ".join(f"{name} {share:.0f} %" for name, share in others.items())
         )
         if max(others.values()) >= OTHERS_WARN_PERCENT:
@@ -617,8 +657,9 @@ def print_goals(
 
 
 def measure(
-    wrk: str, base_url: str, server_pid: int, args: argparse.Namespace, script: Path
+    wrk: str, base_url: str, ours: list[int], args: argparse.Namespace, script: Path
 ) -> dict[str, LoadResult | str]:
+    """wrk against every target; `ours` are the processes that serve it (see cpu_sample)."""
     results: dict[str, LoadResult | str] = {}
     for name, path in TARGETS:
         url = base_url + path
@@ -630,9 +671,9 @@ def measure(
         print(f"  loading {name} ({path}) ...", file=sys.stderr, flush=True)
         if args.warmup:
             run_wrk(wrk, url, args.warmup, args.connections, script)
-        before = cpu_sample(server_pid)
+        before = cpu_sample(ours)
         result = parse_wrk(run_wrk(wrk, url, args.duration, args.connections, script))
-        result.others_cpu = others_percent(before, cpu_sample(server_pid))
+        result.others_cpu = others_percent(before, cpu_sample(ours))
         results[name] = result
     return results
 
@@ -662,7 +703,8 @@ def main() -> int:
         try:
             with running_server(env, args.workers, log_path) as (base_url, server_pid):
                 busy = cpu_busy_percent()
-                results = measure(wrk, base_url, server_pid, args, script)
+                ours = [server_pid, *local_database_roots(env["DATABASE_URL"])]
+                results = measure(wrk, base_url, ours, args, script)
                 weights = {
                     name: page_weight(base_url, path)
                     for name, path in TARGETS
