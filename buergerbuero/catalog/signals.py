@@ -1,9 +1,12 @@
-"""Any change to the catalog makes every process rebuild its search index."""
+"""Any committed change to the catalog moves its revision: every process rebuilds its
+search index and catalog page fragments are rendered afresh."""
 
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
-from .models import Category, LifeSituation, RequiredDocument, Service
+from buergerbuero.organisation.models import Department
+
+from .models import Category, LifeSituation, RequiredDocument, Service, ServiceChannel
 from .search import catalog_revision_bump
 
 
@@ -11,7 +14,7 @@ def _bump_after_commit(**kwargs) -> None:
     transaction.on_commit(catalog_revision_bump)
 
 
-for _model in (Service, RequiredDocument, Category, LifeSituation):
+for _model in (Service, RequiredDocument, ServiceChannel, Category, LifeSituation, Department):
     post_save.connect(_bump_after_commit, sender=_model, dispatch_uid=f"search-{_model.__name__}")
     post_delete.connect(
         _bump_after_commit, sender=_model, dispatch_uid=f"search-del-{_model.__name__}"

@@ -29,29 +29,37 @@ def home(request):
 
 
 def service_index(request):
-    services = sorted(selectors.service_list(), key=_sort_key)
-    letters = [
-        (letter.upper(), list(group))
-        for letter, group in groupby(services, key=lambda s: _sort_key(s)[:1])
-    ]
+    def letters():
+        # A callable: the template calls it only when its cached fragment is stale.
+        services = sorted(selectors.service_list(), key=_sort_key)
+        return [
+            (letter.upper(), list(group))
+            for letter, group in groupby(services, key=lambda s: _sort_key(s)[:1])
+        ]
+
     return render(request, "catalog/service_index.html", {"letters": letters})
 
 
 def service_detail(request, slug: str):
-    service = selectors.service_get(slug=slug)
+    service = selectors.service_get(slug=slug, related=False)
     if service is None:
         raise Http404(_("Diese Leistung gibt es nicht (mehr)."))
     return render(
         request,
         "catalog/service_detail.html",
-        {"service": service, "next_steps": next_steps_for(service)},
+        # next_steps is called by the template only when its cached fragment is stale.
+        {"service": service, "next_steps": lambda: next_steps_for(service)},
     )
 
 
 def _topic_page(request, topic, template: str):
     if topic is None:
         raise Http404(_("Diese Seite gibt es nicht (mehr)."))
-    services = sorted(selectors.service_list().filter(pk__in=topic.services.all()), key=_sort_key)
+
+    def services():
+        # A callable: the template calls it only when its cached fragment is stale.
+        return sorted(selectors.service_list().filter(pk__in=topic.services.all()), key=_sort_key)
+
     return render(request, template, {"topic": topic, "services": services})
 
 

@@ -79,6 +79,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "buergerbuero.core.context_processors.municipality",
+                "buergerbuero.catalog.context_processors.catalog",
             ],
         },
     }
@@ -91,9 +92,9 @@ DATABASE_URL = env(
     f"sqlite:///{BASE_DIR / 'var' / 'db.sqlite3'}",
     "Database, e.g. postgres://user:pass@host:5432/buergerbuero. Default: SQLite in var/.",
 )
-# No persistent connections: under ASGI each request may run in another thread, and
-# connections kept per thread pile up until PostgreSQL refuses new ones (measured: 97 idle
-# connections from one process). Pool with PgBouncer in front of PostgreSQL if needed.
+# Connections are not kept per thread (CONN_MAX_AGE=0): under ASGI each request may run in
+# another thread and per-thread connections pile up until PostgreSQL refuses new ones
+# (measured: 97 idle connections from one process). PostgreSQL gets psycopg's pool instead.
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0)}
 (BASE_DIR / "var" / "static").mkdir(parents=True, exist_ok=True)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -102,9 +103,16 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         "transaction_mode": "IMMEDIATE",
     }
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
 else:
-    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    DATABASES["default"]["OPTIONS"] = {
+        "pool": {
+            "min_size": 1,
+            "max_size": int(
+                env("DATABASE_POOL_SIZE", "8", "PostgreSQL connections per process at most.") or 8
+            ),
+            "timeout": 10,
+        }
+    }
 EMBEDDED_DEFAULT = DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3"
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -146,3 +146,18 @@ def test_list_pages_need_a_fixed_number_of_queries(client, path, django_assert_m
     client.get(path)  # warm: the first search of a process builds the index
     with django_assert_max_num_queries(6):
         assert client.get(path).status_code == 200
+
+
+@pytest.mark.parametrize("path", ["/", "/leistungen/", "/leistungen/reisepass/"])
+def test_a_catalog_edit_shows_at_once_on_cached_pages(
+    client, path, django_capture_on_commit_callbacks
+):
+    from buergerbuero.catalog.models import Service
+
+    assert "Reisepass (neu)" not in client.get(path).content.decode()  # fragment now cached
+    service = Service.objects.get(slug="reisepass")
+    service.name_de = "Reisepass (neu)"
+    service.popular = True
+    with django_capture_on_commit_callbacks(execute=True):
+        service.save()
+    assert "Reisepass (neu)" in client.get(path).content.decode()
