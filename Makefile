@@ -69,6 +69,7 @@ messages: install ## Update the English .po file after changing German texts
 	$(MANAGE) compilemessages --ignore=.venv --ignore=.tools
 
 bench: install ## Load test: throughput and latency of home, service page, search
+	@command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
 	$(PY) bench/portal.py
 
 clean:
