@@ -155,10 +155,15 @@ class ServiceChannel(models.Model):
         verbose_name = _("Zugang")
         verbose_name_plural = _("Zugänge")
         constraints = [
-            models.UniqueConstraint(fields=["service", "kind"], name="one_channel_of_a_kind"),
+            models.UniqueConstraint(
+                fields=["service", "kind"],
+                name="one_channel_of_a_kind",
+                violation_error_message=_("Jeden Zugang nur einmal angeben."),
+            ),
             models.CheckConstraint(
                 condition=~models.Q(kind="external") | ~models.Q(url=""),
                 name="external_channel_has_url",
+                violation_error_message=_("Ein externes Portal braucht seine Adresse (URL)."),
             ),
         ]
 
