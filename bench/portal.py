@@ -25,14 +25,12 @@ import resource
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from importlib import metadata
@@ -42,6 +40,15 @@ from urllib.parse import urljoin, urlsplit
 import brotli  # whitenoise[brotli] brings it; decodes .br stylesheets to find their url()s
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # run as a script from the checkout
+
+from buergerbuero.core.portal_process import (  # noqa: E402
+    PortalDidNotStart,
+    manage,
+    prepare_database,
+    running_portal,
+)
+
 SETTINGS = "buergerbuero.settings.bench"
 
 CEILING = "ceiling"
@@ -159,23 +166,9 @@ def product_env(workdir: Path) -> dict[str, str]:
     return env
 
 
-def manage(env: dict[str, str], *command: str) -> str:
-    result = subprocess.run(
-        [sys.executable, "manage.py", *command],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-    )
-    if result.returncode != 0:
-        sys.exit(f"manage.py {' '.join(command)} failed:\n{result.stdout}{result.stderr}")
-    return result.stdout.strip()
-
-
 def prepare(env: dict[str, str]) -> str:
     """Migrate, load the demo, collect static files; return what the demo load reported."""
-    manage(env, "migrate", "--no-input", "-v", "0")
-    demo = manage(env, "load_demo")
+    demo = prepare_database(env)
     # STATIC_ROOT is not configurable from the environment: this writes into var/static,
     # the same directory a production-style `collectstatic` in the checkout would fill.
     manage(env, "collectstatic", "--no-input", "-v", "0")
@@ -196,64 +189,6 @@ def database_description(env: dict[str, str]) -> str:
         return f"{engine}, temporary file (WAL)"
     # Never print the password of BENCH_DATABASE_URL.
     return f"{engine} at {url.hostname}:{url.port or 'default port'}{url.path} (BENCH_DATABASE_URL)"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@contextlib.contextmanager
-def running_server(env: dict[str, str], workers: int, log_path: Path) -> Iterator[tuple[str, int]]:
-    """uvicorn as in production; yields its base URL and process id, and stops it however
-    the block ends."""
-    port = free_port()
-    command = [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        "buergerbuero.asgi:application",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--workers",
-        str(workers),
-        "--no-access-log",
-        "--log-level",
-        "warning",
-    ]
-    with log_path.open("w") as log:
-        # A session of its own: Ctrl-C in the terminal reaches this script, which then stops
-        # the server in order, and a hung server can be killed with all its workers at once.
-        server = subprocess.Popen(
-            command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-        )
-        try:
-            url = f"http://127.0.0.1:{port}"
-            wait_healthy(url, server, log_path)
-            yield url, server.pid
-        finally:
-            if server.poll() is None:
-                server.terminate()  # uvicorn's supervisor shuts its workers down gracefully
-                try:
-                    server.wait(timeout=20)
-                except subprocess.TimeoutExpired:
-                    os.killpg(server.pid, signal.SIGKILL)
-                    server.wait()
-
-
-def wait_healthy(url: str, server: subprocess.Popen, log_path: Path) -> None:
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            with urllib.request.urlopen(f"{url}/healthz", timeout=2):  # noqa: S310
-                return
-        except OSError:
-            if server.poll() is not None or time.monotonic() > deadline:
-                sys.exit(f"The server did not become healthy:\n{log_path.read_text()}")
-            time.sleep(0.2)
 
 
 def _lower_keys(headers) -> dict[str, str]:
@@ -792,7 +727,7 @@ def main() -> int:
         )
         return 2
     # A plain `kill` should stop the server too: turn SIGTERM into SystemExit so that the
-    # `finally` of running_server() runs, as it does for Ctrl-C.
+    # `finally` of running_portal() runs, as it does for Ctrl-C.
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
 
     with tempfile.TemporaryDirectory(prefix="bb-bench-") as tmp:
@@ -808,7 +743,12 @@ def main() -> int:
         users_script.write_text(WRK_P95_SCRIPT + WRK_THINK_SCRIPT.format(low=low, high=high))
         log_path = workdir / "server.log"
         try:
-            with running_server(env, args.workers, log_path) as (base_url, server_pid):
+            with running_portal(
+                env,
+                log_path=log_path,
+                workers=args.workers,
+                extra_args=("--no-access-log", "--log-level", "warning"),
+            ) as (base_url, server_pid):
                 busy = cpu_busy_percent()
                 ours = [server_pid, *local_database_roots(env["DATABASE_URL"])]
                 results = measure(wrk, base_url, ours, args, TARGETS, closed_script, args.warmup)
@@ -827,6 +767,8 @@ def main() -> int:
                     for name, path in TARGETS
                     if name in WEIGHED_PAGES
                 }
+        except PortalDidNotStart as error:
+            sys.exit(f"The server did not start:\n{error}")
         except KeyboardInterrupt:
             print("\nInterrupted; the server has been stopped.", file=sys.stderr)
             return 130

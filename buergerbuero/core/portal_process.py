@@ -1,0 +1,95 @@
+"""Run the product in a process of its own, the way `make run` and production do (uvicorn,
+ASGI, whitenoise), on a database the caller chooses. Used by the end-to-end tests and the
+benchmark, so both measure exactly what a newcomer and a city would run::
+
+    env = {**os.environ, "DATABASE_URL": "sqlite:////tmp/x/db.sqlite3"}
+    prepare_database(env)
+    with running_portal(env, log_path=Path("/tmp/x/server.log")) as (url, pid):
+        urllib.request.urlopen(f"{url}/healthz")
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+class PortalDidNotStart(RuntimeError):
+    pass
+
+
+def manage(env: dict[str, str], *command: str) -> str:
+    """Run a management command in a fresh process; its output, or an error with its log."""
+    result = subprocess.run(
+        [sys.executable, "manage.py", *command], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    if result.returncode != 0:
+        raise PortalDidNotStart(
+            f"manage.py {' '.join(command)} failed:\n{result.stdout}{result.stderr}"
+        )
+    return result.stdout.strip()
+
+
+def prepare_database(env: dict[str, str]) -> str:
+    """Migrate and load the Stadt Köln demo; returns what the demo load reported."""
+    manage(env, "migrate", "--no-input", "-v", "0")
+    return manage(env, "load_demo")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextlib.contextmanager
+def running_portal(
+    env: dict[str, str], *, log_path: Path, workers: int = 1, extra_args: tuple[str, ...] = ()
+) -> Iterator[tuple[str, int]]:
+    """uvicorn on a free loopback port; yields its base URL and process id once /healthz
+    answers, and stops it (with all its workers) however the block ends."""
+    port = free_port()
+    command = [
+        sys.executable, "-m", "uvicorn", "buergerbuero.asgi:application",
+        "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers), *extra_args,
+    ]  # fmt: skip
+    with log_path.open("w") as log:
+        # A session of its own: Ctrl-C reaches the caller, which then stops the server in
+        # order, and a hung server can be killed with all its workers at once.
+        server = subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+        try:
+            url = f"http://127.0.0.1:{port}"
+            _wait_healthy(url, server, log_path)
+            yield url, server.pid
+        finally:
+            if server.poll() is None:
+                server.terminate()  # uvicorn's supervisor shuts its workers down gracefully
+                try:
+                    server.wait(timeout=20)
+                except subprocess.TimeoutExpired:
+                    os.killpg(server.pid, signal.SIGKILL)
+                    server.wait()
+
+
+def _wait_healthy(url: str, server: subprocess.Popen, log_path: Path) -> None:
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            with urllib.request.urlopen(f"{url}/healthz", timeout=2):  # noqa: S310
+                return
+        except OSError:
+            if server.poll() is not None or time.monotonic() > deadline:
+                raise PortalDidNotStart(log_path.read_text()) from None
+            time.sleep(0.2)
