@@ -37,3 +37,12 @@ def _fresh_cache():
     from django.core.cache import cache
 
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_catalog_snapshot():
+    # Each test's changes are rolled back without moving the catalog revision: start every
+    # test from a snapshot of the demo as loaded.
+    from buergerbuero.catalog.snapshot import catalog_snapshot_forget
+
+    catalog_snapshot_forget()

@@ -1,6 +1,6 @@
 from django.utils.functional import SimpleLazyObject
 
-from .search import catalog_revision
+from .snapshot import catalog_revision
 
 
 def catalog(request):

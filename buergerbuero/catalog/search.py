@@ -4,13 +4,13 @@ The catalog is small (hundreds of services, not millions), so each process keeps
 in-memory inverted index and ranks with BM25 over weighted fields. That is fast on SQLite
 and PostgreSQL alike and handles what a database's full-text search does not out of the
 box: German compounds, colloquial synonyms (the services' keywords) and typos. The index
-is rebuilt when the catalog revision changes (see ``signals.py``); see
-``docs/decisions/0002-catalog-search.md``.
+is part of the process's catalog snapshot (``snapshot.py``), rebuilt when the catalog
+revision moves; see ``docs/decisions/0002-catalog-search.md``.
 
 Usage::
 
-    from buergerbuero.catalog.search import search_services
-    for hit in search_services("Hundesteuer"):
+    from buergerbuero.catalog.snapshot import catalog_snapshot
+    for hit in catalog_snapshot().index.search("Hundesteuer"):
         print(hit.service_id, hit.score)
 """
 
@@ -18,21 +18,21 @@ from __future__ import annotations
 
 import bisect
 import math
-import threading
-import time
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.core.cache import cache
 from rapidfuzz import fuzz, process
 
 from .text_analysis import content_words, split_compound, stem
 
+if TYPE_CHECKING:
+    from .models import Service
+
 MAX_QUERY_LENGTH = 200
 _MAX_QUERY_TERMS = 12
-_REVISION_KEY = "catalog:revision"
-_MAX_INDEX_AGE_SECONDS = 300
 
 # How much a word counts by where it stands in a service.
 FIELD_WEIGHTS = {
@@ -63,8 +63,6 @@ class SearchIndex:
 
     postings: dict[str, dict[int, float]] = field(default_factory=lambda: defaultdict(dict))
     lengths: dict[int, float] = field(default_factory=dict)
-    built_at: float = 0.0
-    revision: int | None = None
     _pending_compounds: list[tuple[int, str, float]] = field(default_factory=list)
 
     def add(self, service_id: int, field_texts: dict[str, list[str]]) -> None:
@@ -93,7 +91,6 @@ class SearchIndex:
         self._vocabulary = frozenset(self.postings)
         self._sorted_vocabulary = sorted(self._vocabulary)
         self._average_length = sum(self.lengths.values()) / max(len(self.lengths), 1)
-        self.built_at = time.monotonic()
 
     def expand(self, word: str, *, is_last: bool) -> list[tuple[str, float]]:
         """The index terms a query word stands for, each with how much it counts."""
@@ -161,33 +158,15 @@ class SearchIndex:
         ][:limit]
 
 
-_lock = threading.Lock()
-_index: SearchIndex | None = None
-
-
-def catalog_revision() -> int:
-    return cache.get_or_set(_REVISION_KEY, 1, timeout=None)
-
-
-def catalog_revision_bump() -> None:
-    """Tell every process (through the shared cache) to rebuild its search index."""
-    try:
-        cache.incr(_REVISION_KEY)
-    except ValueError:
-        cache.set(_REVISION_KEY, 2, timeout=None)
-
-
-def build_index() -> SearchIndex:
-    from .models import Service
-
+def build_search_index(services: Iterable[Service]) -> SearchIndex:
+    """Index services whose documents, categories and life situations are prefetched."""
     index = SearchIndex()
     languages = [code for code, _ in settings.LANGUAGES]
-    services = Service.objects.prefetch_related("documents", "categories", "life_situations")
+
+    def translations(obj, name: str) -> list[str]:
+        return [getattr(obj, f"{name}_{lang}", "") or "" for lang in languages]
+
     for service in services:
-
-        def translations(obj, name: str) -> list[str]:
-            return [getattr(obj, f"{name}_{lang}", "") or "" for lang in languages]
-
         index.add(
             service.id,
             {
@@ -208,26 +187,3 @@ def build_index() -> SearchIndex:
         )
     index.finish()
     return index
-
-
-def get_index() -> SearchIndex:
-    global _index
-    revision = catalog_revision()
-    index = _index
-    fresh = (
-        index is not None
-        and index.revision == revision
-        and time.monotonic() - index.built_at < _MAX_INDEX_AGE_SECONDS
-    )
-    if fresh:
-        return index
-    with _lock:
-        if _index is None or _index is index:
-            built = build_index()
-            built.revision = revision
-            _index = built
-        return _index
-
-
-def search_services(query: str, *, limit: int = 20) -> list[SearchHit]:
-    return get_index().search(query, limit=limit)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import Count, Prefetch, QuerySet
 
 from .models import Category, LifeSituation, Service, ServiceChannel
-from .search import search_services
+from .snapshot import catalog_snapshot
 
 _CHANNELS = Prefetch("channels", queryset=ServiceChannel.objects.order_by("position", "id"))
 
@@ -14,30 +14,23 @@ def service_list() -> QuerySet[Service]:
     return Service.objects.select_related("department").prefetch_related(_CHANNELS)
 
 
-def service_get(*, slug: str, related: bool = True) -> Service | None:
-    """One service; ``related=False`` leaves documents, channels and topics to be loaded
-    on first use (a page whose fragment is cached never uses them)."""
-    services = Service.objects.select_related("department").filter(slug=slug)
-    if related:
-        services = services.prefetch_related(
-            _CHANNELS, "documents", "life_situations", "categories"
-        )
-    return services.first()
+def service_get(*, slug: str) -> Service | None:
+    """One service with its department, channels, documents and topics, from this process's
+    catalog snapshot (no query)."""
+    return catalog_snapshot().by_slug.get(slug)
 
 
 def service_popular_list() -> QuerySet[Service]:
     return service_list().filter(popular=True)
 
 
-def service_search(
-    *, query: str, limit: int = 20, with_channels: bool = False
-) -> list[tuple[Service, float]]:
-    """Services ranked for ``query``, best first, with their scores (and, for the API,
-    their department and channels loaded)."""
-    hits = search_services(query, limit=limit)
-    services = service_list() if with_channels else Service.objects.all()
-    by_id = services.in_bulk([hit.service_id for hit in hits])
-    return [(by_id[hit.service_id], hit.score) for hit in hits if hit.service_id in by_id]
+def service_search(*, query: str, limit: int = 20) -> list[tuple[Service, float]]:
+    """Services ranked for ``query``, best first, with their scores (no query)."""
+    snapshot = catalog_snapshot()
+    return [
+        (snapshot.by_id[hit.service_id], hit.score)
+        for hit in snapshot.index.search(query, limit=limit)
+    ]
 
 
 def life_situation_list() -> QuerySet[LifeSituation]:

@@ -7,7 +7,7 @@ from django.db.models.signals import m2m_changed, post_delete, post_save
 from buergerbuero.organisation.models import Department
 
 from .models import Category, LifeSituation, RequiredDocument, Service, ServiceChannel
-from .search import catalog_revision_bump
+from .snapshot import catalog_revision_bump
 
 
 def _bump_after_commit(**kwargs) -> None:

@@ -17,13 +17,14 @@ def _sort_key(service) -> str:
 
 
 def home(request):
+    # Callables: the template calls them only when its cached fragment is stale.
     return render(
         request,
         "catalog/home.html",
         {
-            "popular": selectors.service_popular_list(),
-            "life_situations": selectors.life_situation_list(),
-            "categories": selectors.category_list(),
+            "popular": selectors.service_popular_list,
+            "life_situations": selectors.life_situation_list,
+            "categories": selectors.category_list,
         },
     )
 
@@ -41,7 +42,7 @@ def service_index(request):
 
 
 def service_detail(request, slug: str):
-    service = selectors.service_get(slug=slug, related=False)
+    service = selectors.service_get(slug=slug)
     if service is None:
         raise Http404(_("Diese Leistung gibt es nicht (mehr)."))
     return render(
