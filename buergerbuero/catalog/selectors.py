@@ -1,17 +1,20 @@
-"""Reads of the catalog for pages and the API (the catalog holds no personal data)."""
+"""Reads of the catalog for pages and the API (the catalog holds no personal data).
+
+Services come from this process's catalog snapshot (``snapshot.py``): loaded once per
+catalog revision with all their relations, so these reads run no query.
+"""
 
 from __future__ import annotations
 
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import Count, QuerySet
 
-from .models import Category, LifeSituation, Service, ServiceChannel
+from .models import Category, LifeSituation, Service
 from .snapshot import catalog_snapshot
 
-_CHANNELS = Prefetch("channels", queryset=ServiceChannel.objects.order_by("position", "id"))
 
-
-def service_list() -> QuerySet[Service]:
-    return Service.objects.select_related("department").prefetch_related(_CHANNELS)
+def service_list() -> list[Service]:
+    """Every service, in the order of their German names (pages sort for their language)."""
+    return sorted(catalog_snapshot().by_id.values(), key=lambda service: service.name_de)
 
 
 def service_get(*, slug: str) -> Service | None:
@@ -20,8 +23,18 @@ def service_get(*, slug: str) -> Service | None:
     return catalog_snapshot().by_slug.get(slug)
 
 
-def service_popular_list() -> QuerySet[Service]:
-    return service_list().filter(popular=True)
+def service_popular_list() -> list[Service]:
+    return [service for service in service_list() if service.popular]
+
+
+def service_list_for_topic(*, topic: Category | LifeSituation) -> list[Service]:
+    """The services of a category or a life situation."""
+    relation = "categories" if isinstance(topic, Category) else "life_situations"
+    return [
+        service
+        for service in service_list()
+        if any(related.pk == topic.pk for related in getattr(service, relation).all())
+    ]
 
 
 def service_search(*, query: str, limit: int = 20) -> list[tuple[Service, float]]:

@@ -59,7 +59,7 @@ def _topic_page(request, topic, template: str):
 
     def services():
         # A callable: the template calls it only when its cached fragment is stale.
-        return sorted(selectors.service_list().filter(pk__in=topic.services.all()), key=_sort_key)
+        return sorted(selectors.service_list_for_topic(topic=topic), key=_sort_key)
 
     return render(request, template, {"topic": topic, "services": services})
 
