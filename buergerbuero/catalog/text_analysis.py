@@ -52,6 +52,11 @@ def fold(text: str) -> str:
     return unicodedata.normalize("NFC", "".join(kept))
 
 
+def sort_key(text: str) -> str:
+    """Alphabetical order as in German indexes (DIN 5007-1): Ä with A, ß as ss."""
+    return fold(text).translate(_UMLAUTS)
+
+
 def words(text: str) -> list[str]:
     return _WORD.findall(fold(text))
 

@@ -7,13 +7,13 @@ from django.utils.translation import gettext as _
 from . import selectors
 from .next_steps import next_steps_for
 from .search import MAX_QUERY_LENGTH
-from .text_analysis import fold
+from .text_analysis import sort_key
 
 SUGGESTION_LIMIT = 6
 
 
 def _sort_key(service) -> str:
-    return fold(service.name).replace("ä", "a").replace("ö", "o").replace("ü", "u")
+    return sort_key(service.name)
 
 
 def home(request):
