@@ -23,7 +23,8 @@ run: install migrate demo ## Start the product with the Stadt Köln demo at http
 test: install chromium ## Run the whole suite (SQLite; PostgreSQL too where DATABASE_URL is set)
 	$(MAKE) --no-print-directory lint
 	env -u DATABASE_URL $(VENV)/bin/pytest
-	@if [ -n "$$DATABASE_URL" ]; then echo "== again on $$DATABASE_URL =="; $(VENV)/bin/pytest -p no:cacheprovider; fi
+	@# The browser tests run the product on its own SQLite file: once is enough.
+	@if [ -n "$$DATABASE_URL" ]; then echo "== again on $$DATABASE_URL =="; $(VENV)/bin/pytest -p no:cacheprovider -m "not e2e"; fi
 
 lint: install ## ruff, and a check that every model change has its migration
 	$(VENV)/bin/ruff check .

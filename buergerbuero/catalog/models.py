@@ -113,10 +113,6 @@ class Service(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("catalog:service", args=[self.slug])
 
-    @property
-    def keyword_list(self) -> list[str]:
-        return [line.strip() for line in (self.keywords or "").splitlines() if line.strip()]
-
 
 class RequiredDocument(models.Model):
     service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="documents")

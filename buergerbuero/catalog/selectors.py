@@ -10,11 +10,12 @@ from django.db.models import Count, QuerySet
 
 from .models import Category, LifeSituation, Service
 from .snapshot import catalog_snapshot
+from .text_analysis import sort_key
 
 
 def service_list() -> list[Service]:
-    """Every service, in the order of their German names (pages sort for their language)."""
-    return sorted(catalog_snapshot().by_id.values(), key=lambda service: service.name_de)
+    """Every service, in alphabetical order of its name in the active language."""
+    return sorted(catalog_snapshot().by_id.values(), key=lambda service: sort_key(service.name))
 
 
 def service_get(*, slug: str) -> Service | None:

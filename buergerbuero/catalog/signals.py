@@ -11,6 +11,8 @@ from .snapshot import catalog_revision_bump
 
 
 def _bump_after_commit(**kwargs) -> None:
+    if kwargs.get("action", "post_").startswith("pre_"):
+        return  # m2m_changed fires before and after; the change is there only after
     transaction.on_commit(catalog_revision_bump)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import threading
 import time
+import uuid
 from dataclasses import dataclass, field
 
 from django.core.cache import cache
@@ -25,7 +26,7 @@ _MAX_AGE_SECONDS = 300
 
 @dataclass(frozen=True)
 class CatalogSnapshot:
-    revision: int
+    revision: str
     index: SearchIndex
     by_id: dict[int, Service]
     by_slug: dict[str, Service] = field(init=False)
@@ -35,19 +36,18 @@ class CatalogSnapshot:
         object.__setattr__(self, "by_slug", {s.slug: s for s in self.by_id.values()})
 
 
-def catalog_revision() -> int:
-    return cache.get_or_set(_REVISION_KEY, 1, timeout=None)
+def catalog_revision() -> str:
+    """The catalog's current revision: a random token, so that a value can never come back
+    (after a cache restart a counter would start again at a number some process still has)."""
+    return cache.get_or_set(_REVISION_KEY, lambda: uuid.uuid4().hex, timeout=None)
 
 
 def catalog_revision_bump() -> None:
     """Tell every process (through the shared cache) to rebuild its snapshot."""
-    try:
-        cache.incr(_REVISION_KEY)
-    except ValueError:
-        cache.set(_REVISION_KEY, 2, timeout=None)
+    cache.set(_REVISION_KEY, uuid.uuid4().hex, timeout=None)
 
 
-def _build(revision: int) -> CatalogSnapshot:
+def _build(revision: str) -> CatalogSnapshot:
     services = list(
         Service.objects.select_related("department").prefetch_related(
             Prefetch("channels", queryset=ServiceChannel.objects.order_by("position", "id")),
@@ -67,18 +67,26 @@ _lock = threading.Lock()
 _snapshot: CatalogSnapshot | None = None
 
 
+def _is_current(snapshot: CatalogSnapshot | None, revision: str) -> bool:
+    return (
+        snapshot is not None
+        and snapshot.revision == revision
+        and time.monotonic() - snapshot.built_at < _MAX_AGE_SECONDS
+    )
+
+
 def catalog_snapshot() -> CatalogSnapshot:
+    """This process's snapshot of the current revision. Pages key their cached fragments by
+    ``snapshot.revision`` — the revision of the data they show, never a newer one."""
     global _snapshot
-    revision = catalog_revision()
-    current = _snapshot
-    if (
-        current is not None
-        and current.revision == revision
-        and time.monotonic() - current.built_at < _MAX_AGE_SECONDS
-    ):
-        return current
+    snapshot = _snapshot
+    if _is_current(snapshot, catalog_revision()):
+        return snapshot
     with _lock:
-        if _snapshot is current:  # nobody rebuilt it while this thread waited
+        # Read the revision again: another thread may have rebuilt while this one waited,
+        # possibly from data older than the revision this thread saw.
+        revision = catalog_revision()
+        if not _is_current(_snapshot, revision):
             _snapshot = _build(revision)
         return _snapshot
 

@@ -1,3 +1,4 @@
+import functools
 from itertools import groupby
 
 from django.http import Http404
@@ -12,30 +13,32 @@ from .text_analysis import sort_key
 SUGGESTION_LIMIT = 6
 
 
-def _sort_key(service) -> str:
-    return sort_key(service.name)
+def _once(function):
+    """A callable for a template: computed only if a stale cached fragment asks for it,
+    and then only once, however often the fragment uses it."""
+    return functools.cache(function)
 
 
 def home(request):
-    # Callables: the template calls them only when its cached fragment is stale.
     return render(
         request,
         "catalog/home.html",
         {
-            "popular": selectors.service_popular_list,
-            "life_situations": selectors.life_situation_list,
-            "categories": selectors.category_list,
+            "popular": _once(selectors.service_popular_list),
+            "life_situations": _once(lambda: list(selectors.life_situation_list())),
+            "categories": _once(lambda: list(selectors.category_list())),
         },
     )
 
 
 def service_index(request):
+    @_once
     def letters():
-        # A callable: the template calls it only when its cached fragment is stale.
-        services = sorted(selectors.service_list(), key=_sort_key)
         return [
             (letter.upper(), list(group))
-            for letter, group in groupby(services, key=lambda s: _sort_key(s)[:1])
+            for letter, group in groupby(
+                selectors.service_list(), key=lambda service: sort_key(service.name)[:1]
+            )
         ]
 
     return render(request, "catalog/service_index.html", {"letters": letters})
@@ -48,8 +51,7 @@ def service_detail(request, slug: str):
     return render(
         request,
         "catalog/service_detail.html",
-        # next_steps is called by the template only when its cached fragment is stale.
-        {"service": service, "next_steps": lambda: next_steps_for(service)},
+        {"service": service, "next_steps": _once(lambda: next_steps_for(service))},
     )
 
 
@@ -57,10 +59,7 @@ def _topic_page(request, topic, template: str):
     if topic is None:
         raise Http404(_("Diese Seite gibt es nicht (mehr)."))
 
-    def services():
-        # A callable: the template calls it only when its cached fragment is stale.
-        return sorted(selectors.service_list_for_topic(topic=topic), key=_sort_key)
-
+    services = _once(lambda: selectors.service_list_for_topic(topic=topic))
     return render(request, template, {"topic": topic, "services": services})
 
 

@@ -88,8 +88,12 @@ def demo_accounts_create() -> int:
     if not settings.DEMO_MODE:
         raise DemoDataError("Demo accounts exist only on the embedded default (DEMO_MODE).")
     editors, _ = Group.objects.get_or_create(name=CATALOG_EDITORS)
+    # Catalog, pages and customer centres; the accessibility-feedback queue to work, but
+    # never to delete (a citizen's report must stay on record).
     editors.permissions.set(
-        Permission.objects.filter(content_type__app_label__in=["catalog", "organisation", "pages"])
+        Permission.objects.filter(
+            content_type__app_label__in=["catalog", "organisation", "pages"]
+        ).exclude(codename="delete_accessibilityfeedback")
     )
     User = get_user_model()
     for username, password, _description in DEMO_ACCOUNTS:

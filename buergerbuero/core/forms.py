@@ -32,10 +32,9 @@ class KernBoundField(BoundField):
             css = "kern-form-input__select"
         else:
             css = "kern-form-input__input"
-        if css:
-            if self.errors:
-                css = f"{css} {css}--error"
-            attrs["class"] = " ".join(filter(None, [attrs.get("class", ""), css]))
+        if self.errors:
+            css = f"{css} {css}--error"
+        attrs["class"] = " ".join(filter(None, [attrs.get("class", ""), css]))
         return attrs
 
     @property

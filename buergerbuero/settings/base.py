@@ -53,7 +53,6 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "buergerbuero.core.middleware.ApiLanguageMiddleware",
-    "buergerbuero.core.middleware.BadRequestGuardMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -61,6 +60,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last: its 400 page still gets the language, CSP and frame headers of the layers above.
+    "buergerbuero.core.middleware.BadRequestGuardMiddleware",
 ]
 
 ROOT_URLCONF = "buergerbuero.urls"

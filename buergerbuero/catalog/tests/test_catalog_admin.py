@@ -76,3 +76,16 @@ def test_an_external_channel_without_its_address_is_refused_with_a_message(catal
     html = response.content.decode()
     assert "Ein externes Portal braucht seine Adresse (URL)." in html
     assert 'value="Straßenfest anmelden"' in html
+
+
+def test_an_import_needs_the_rights_to_everything_it_writes(client):
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Permission
+
+    editor = get_user_model().objects.create_user("nur-leistungen", password="x", is_staff=True)
+    editor.user_permissions.set(
+        Permission.objects.filter(content_type__model="service", content_type__app_label="catalog")
+    )
+    client.force_login(editor)
+    assert client.get("/admin/catalog/service/").status_code == 200
+    assert client.get("/admin/catalog/service/import/").status_code == 403

@@ -1,6 +1,8 @@
 """Search understands how citizens type: umlauts spelled out, compounds, colloquial words,
 typos. The demo catalog of Stadt Köln is loaded (see conftest.py)."""
 
+import os
+
 import pytest
 
 from buergerbuero.catalog.selectors import service_search
@@ -71,3 +73,25 @@ def test_compounds_split_into_known_words():
     assert split_compound("hundesteuer", known) == [stem("hund"), stem("steuer")]
     assert split_compound("hundeanmeldung", known) == [stem("hund"), stem("anmeldung")]
     assert split_compound("katzensteuer", known) == []
+
+
+@pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="needs REDIS_URL (CI sets it)")
+def test_the_catalog_revision_lives_in_the_shared_redis_cache(settings):
+    from django.core.cache import cache
+
+    from buergerbuero.catalog.snapshot import catalog_revision, catalog_revision_bump
+
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": os.environ["REDIS_URL"],
+            "KEY_PREFIX": f"bb-test-{os.getpid()}",
+        }
+    }
+    first = catalog_revision()
+    assert catalog_revision() == first  # stable while nothing changes
+    catalog_revision_bump()
+    second = catalog_revision()
+    assert second != first
+    cache.delete("catalog:revision")  # as after a Redis restart
+    assert catalog_revision() not in {first, second}

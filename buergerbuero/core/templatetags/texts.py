@@ -35,11 +35,6 @@ def markdown(text: str, base_heading: int = 2) -> str:
 
 
 @register.filter
-def lines(text: str) -> list[str]:
-    return [line.strip() for line in (text or "").splitlines() if line.strip()]
-
-
-@register.filter
 def duration(seconds: int | None) -> str:
     if not seconds:
         return ""

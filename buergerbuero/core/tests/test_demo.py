@@ -59,3 +59,14 @@ def test_the_catalog_demo_account_can_edit_services_but_not_accounts(client):
     client.login(username="katalog", password="koeln-katalog")
     assert client.get("/admin/catalog/service/").status_code == 200
     assert client.get("/admin/identity/user/").status_code == 403
+
+
+def test_the_catalog_demo_account_works_the_feedback_queue_but_cannot_delete_reports(client):
+    from buergerbuero.pages.models import AccessibilityFeedback
+
+    feedback = AccessibilityFeedback.objects.create(message="Kontrast zu gering")
+    client.login(username="katalog", password="koeln-katalog")
+    assert client.get("/admin/pages/accessibilityfeedback/").status_code == 200
+    url = f"/admin/pages/accessibilityfeedback/{feedback.pk}/delete/"
+    assert client.post(url, {"post": "yes"}).status_code == 403
+    assert AccessibilityFeedback.objects.filter(pk=feedback.pk).exists()
