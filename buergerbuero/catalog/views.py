@@ -102,7 +102,15 @@ def search(request):
     query = query[:MAX_QUERY_LENGTH]
     if request.htmx:
         results = selectors.service_search(query=query, limit=SUGGESTION_LIMIT) if query else []
-        return render(request, "catalog/_suggestions.html", {"results": results, "query": query})
+        # The form's status line sits next to the list that htmx fills: "suche-vorschlaege"
+        # has its count announced in "suche-status".
+        target = request.htmx.target or ""
+        status_id = target.removesuffix("-vorschlaege") + "-status" if target else ""
+        return render(
+            request,
+            "catalog/_suggestions.html",
+            {"results": results, "query": query, "status_id": status_id},
+        )
     results = selectors.service_search(query=query) if query else []
     return render(
         request,

@@ -40,6 +40,8 @@ def test_suggestions_appear_while_typing(page):
     page.get_by_label("Was möchten Sie erledigen?").press_sequentially("Perso", delay=30)
     suggestion = page.locator("#suche-vorschlaege a", has_text="Personalausweis")
     expect(suggestion).to_be_visible()
+    # Screen readers hear the count from the status line, not the whole list again.
+    expect(page.get_by_role("status")).to_contain_text("Vorschl")
     suggestion.click()
     expect(page).to_have_url(re.compile(r"/leistungen/personalausweis/$"))
 

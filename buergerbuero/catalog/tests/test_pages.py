@@ -76,11 +76,15 @@ def test_search_without_javascript_lists_results(client):
     assert "Ergebnis" in html
 
 
-def test_search_suggestions_for_htmx_are_a_fragment(client):
-    response = client.get("/suche/", {"q": "Pers"}, HTTP_HX_REQUEST="true")
+def test_search_suggestions_for_htmx_are_a_fragment_with_an_announced_count(client):
+    response = client.get(
+        "/suche/", {"q": "Pers"}, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="suche-vorschlaege"
+    )
     html = response.content.decode()
     assert "<html" not in html
     assert "/leistungen/personalausweis/" in html
+    assert '<p id="suche-status" hx-swap-oob="innerHTML">' in html
+    assert "Vorschl" in html.split('id="suche-status"')[1]
 
 
 def test_zero_results_page_helps_on(client):
