@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy
 from modeltranslation.admin import TranslationAdmin, TranslationTabularInline
 
 from .models import Category, LifeSituation, RequiredDocument, Service, ServiceChannel
-from .services import catalog_export, catalog_import
+from .services import catalog_export, catalog_import_json
 
 
 class RequiredDocumentInline(TranslationTabularInline):
@@ -83,20 +83,15 @@ class ServiceAdmin(TranslationAdmin):
             request.POST if posted else None, request.FILES if posted else None
         )
         if posted and form.is_valid():
-            try:
-                data = json.load(form.cleaned_data["file"])
-            except (UnicodeDecodeError, json.JSONDecodeError) as error:
-                problems = [_("Die Datei ist kein gültiges JSON: %(error)s") % {"error": error}]
-            else:
-                result = catalog_import(data=data)
-                if result.ok:
-                    messages.success(
-                        request,
-                        _("Katalog importiert: %(created)d neu, %(updated)d aktualisiert.")
-                        % {"created": result.created, "updated": result.updated},
-                    )
-                    return redirect("admin:catalog_service_changelist")
-                problems = [str(problem) for problem in result.problems]
+            result = catalog_import_json(content=form.cleaned_data["file"].read())
+            if result.ok:
+                messages.success(
+                    request,
+                    _("Katalog importiert: %(created)d neu, %(updated)d aktualisiert.")
+                    % {"created": result.created, "updated": result.updated},
+                )
+                return redirect("admin:catalog_service_changelist")
+            problems = [str(problem) for problem in result.problems]
         context = {
             **self.admin_site.each_context(request),
             "title": _("Katalog importieren"),

@@ -109,7 +109,7 @@ class SearchParams(Schema):
 def search(request: HttpRequest, params: Query[SearchParams]):
     query = params.q.strip()[:MAX_QUERY_LENGTH]
     limit = min(max(params.limit, 1), 50)
-    results = selectors.service_search(query=query, limit=limit) if query else []
+    results = selectors.service_search(query=query, limit=limit)
     return {
         "query": query,
         "count": len(results),

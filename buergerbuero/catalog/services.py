@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from buergerbuero.organisation.models import Department
 
@@ -34,6 +36,16 @@ def _languages() -> list[str]:
 
 def _translated_fields(prefix: str, value) -> dict[str, str]:
     return {f"{prefix}_{code}": getattr(value, code, "") or "" for code in _languages()}
+
+
+def catalog_import_json(*, content: bytes | str) -> ImportResult:
+    """:func:`catalog_import` for a file's content; content that is not JSON is a problem too."""
+    try:
+        data = json.loads(content)
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        message = _("Die Datei ist kein gültiges JSON: %(error)s") % {"error": error}
+        return ImportResult(problems=[Problem("", message)])
+    return catalog_import(data=data)
 
 
 def catalog_import(*, data: Any) -> ImportResult:

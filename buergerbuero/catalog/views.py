@@ -101,7 +101,7 @@ def search(request):
     too_long = len(query) > MAX_QUERY_LENGTH
     query = query[:MAX_QUERY_LENGTH]
     if request.htmx:
-        results = selectors.service_search(query=query, limit=SUGGESTION_LIMIT) if query else []
+        results = selectors.service_search(query=query, limit=SUGGESTION_LIMIT)
         # The form's status line sits next to the list that htmx fills: "suche-vorschlaege"
         # has its count announced in "suche-status".
         target = request.htmx.target or ""
@@ -111,7 +111,8 @@ def search(request):
             "catalog/_suggestions.html",
             {"results": results, "query": query, "status_id": status_id},
         )
-    results = selectors.service_search(query=query) if query else []
+    results = selectors.service_search(query=query)
+    nothing_found = bool(query) and not results
     return render(
         request,
         "catalog/search.html",
@@ -119,7 +120,7 @@ def search(request):
             "query": query,
             "results": results,
             "too_long": too_long,
-            "popular": selectors.service_popular_list() if query and not results else [],
-            "life_situations": selectors.life_situation_list() if query and not results else [],
+            "popular": selectors.service_popular_list() if nothing_found else [],
+            "life_situations": selectors.life_situation_list() if nothing_found else [],
         },
     )

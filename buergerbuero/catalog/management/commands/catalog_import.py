@@ -1,8 +1,6 @@
-import json
-
 from django.core.management.base import BaseCommand, CommandError
 
-from buergerbuero.catalog.services import catalog_import
+from buergerbuero.catalog.services import catalog_import_json
 
 
 class Command(BaseCommand):
@@ -13,11 +11,11 @@ class Command(BaseCommand):
 
     def handle(self, *args, path, **options):
         try:
-            with open(path, encoding="utf-8") as handle:
-                data = json.load(handle)
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+            with open(path, "rb") as handle:
+                content = handle.read()
+        except OSError as error:
             raise CommandError(f"{path}: {error}") from error
-        result = catalog_import(data=data)
+        result = catalog_import_json(content=content)
         if not result.ok:
             for problem in result.problems:
                 self.stderr.write(f"{path}: {problem}")
