@@ -46,3 +46,14 @@ def _fresh_catalog_snapshot():
     from buergerbuero.catalog.snapshot import catalog_snapshot_forget
 
     catalog_snapshot_forget()
+
+
+@pytest.fixture(autouse=True)
+def _german_by_default():
+    # A request to /en/… leaves English active in the test's thread, and reverse() would
+    # then build English URLs in the next test: every test starts in German.
+    from django.utils import translation
+
+    translation.activate("de")
+    yield
+    translation.activate("de")

@@ -19,6 +19,11 @@ urlpatterns += i18n_patterns(
     path("", include("buergerbuero.catalog.urls")),
     path("", include("buergerbuero.pages.urls")),
     path("", include("buergerbuero.organisation.urls")),
+    path("", include("buergerbuero.identity.urls")),
+    path("", include("buergerbuero.applications.urls")),
+    path("sachbearbeitung/", include("buergerbuero.applications.backoffice_urls")),
+    path("", include("buergerbuero.payments.urls")),
+    path("", include("buergerbuero.notifications.urls")),
     path("komponenten/", core_views.component_gallery, name="component_gallery"),
     prefix_default_language=False,
 )

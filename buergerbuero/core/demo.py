@@ -7,6 +7,7 @@ never on a production database.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 from pathlib import Path
@@ -16,7 +17,9 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 
+from buergerbuero.applications.services import definition_import
 from buergerbuero.catalog.services import catalog_import
+from buergerbuero.organisation.models import Department
 from buergerbuero.organisation.services import customer_centre_upsert
 from buergerbuero.pages.services import page_upsert
 
@@ -28,14 +31,26 @@ PACKAGE = Path(__file__).resolve().parent.parent
 CATALOG_DIR = PACKAGE / "catalog" / "demo" / "koeln"
 CENTRES_FILE = PACKAGE / "organisation" / "demo" / "koeln" / "customer_centres.json"
 PAGES_FILE = PACKAGE / "pages" / "demo" / "koeln" / "pages.json"
+FORMS_DIR = PACKAGE / "applications" / "demo" / "koeln" / "forms"
 
 CATALOG_EDITORS = "Katalogpflege"
+
+CASEWORKERS = "Sachbearbeitung"
 
 # name, password, description (as listed in README.md)
 DEMO_ACCOUNTS = [
     ("admin", "koeln-admin", "Administration (alle Rechte)"),
     ("katalog", "koeln-katalog", "Katalogpflege (Leistungen, Seiten, Kundenzentren)"),
+    ("buerger", "koeln-buerger", "Bürger Mehmet Yılmaz, Venloer Straße 123, Köln-Ehrenfeld"),
+    ("becker", "koeln-becker", "Sachbearbeiterin Petra Becker: Steueramt und Kundenzentren"),
+    ("schulz", "koeln-schulz", "Sachbearbeiter Jan Schulz: Steueramt (zweite Person, vier Augen)"),
 ]
+# Besides becker and schulz, one caseworker per department: sb-<department> / koeln-sb.
+CASEWORKER_PASSWORD = "koeln-sb"  # noqa: S105 (demo only, documented in README)
+NAMED_CASEWORKERS = {
+    "becker": ("Petra", "Becker", ["steueramt", "kundenzentren"]),
+    "schulz": ("Jan", "Schulz", ["steueramt"]),
+}
 
 
 class DemoDataError(Exception):
@@ -73,11 +88,13 @@ def demo_load() -> dict[str, int]:
         raise DemoDataError("\n".join(str(p) for p in result.problems))
     centres = [customer_centre_upsert(data=d) for d in _read(CENTRES_FILE)["customer_centres"]]
     pages = [page_upsert(**p) for p in _read(PAGES_FILE)["pages"]]
+    forms = [definition_import(_read(path))[0] for path in sorted(FORMS_DIR.glob("*.json"))]
     accounts = demo_accounts_create() if settings.DEMO_MODE else 0
     counts = {
         "services": result.created + result.updated,
         "customer_centres": len(centres),
         "pages": len(pages),
+        "forms": len(forms),
         "accounts": accounts,
     }
     logger.info("demo data loaded: %s", counts)
@@ -95,13 +112,36 @@ def demo_accounts_create() -> int:
             content_type__app_label__in=["catalog", "organisation", "pages"]
         ).exclude(codename="delete_accessibilityfeedback")
     )
+    caseworkers, _ = Group.objects.get_or_create(name=CASEWORKERS)
     User = get_user_model()
     for username, password, _description in DEMO_ACCOUNTS:
         user, _ = User.objects.get_or_create(username=username)
-        user.is_staff = True
+        user.is_staff = username != "buerger"
         user.is_superuser = username == "admin"
         user.set_password(password)
+        if username == "buerger":
+            user.first_name, user.last_name = "Mehmet", "Yılmaz"
+            user.email = "mehmet.yilmaz@example.org"
+            user.street, user.postcode, user.city = "Venloer Straße 123", "50823", "Köln"
+            user.phone = "0221 5550123"
+            user.birth_date = dt.date(1985, 4, 12)
         user.save()
         if username == "katalog":
             user.groups.set([editors])
-    return len(DEMO_ACCOUNTS)
+        if username in NAMED_CASEWORKERS:
+            first, last, departments = NAMED_CASEWORKERS[username]
+            user.first_name, user.last_name = first, last
+            user.email = f"{username}@stadt-koeln.example"
+            user.save()
+            user.groups.set([caseworkers])
+            user.departments.set(Department.objects.filter(slug__in=departments))
+    for department in Department.objects.all():
+        user, _ = User.objects.get_or_create(username=f"sb-{department.slug}")
+        user.first_name, user.last_name = "Sachbearbeitung", department.name[:100]
+        user.is_staff = True
+        user.email = f"sb-{department.slug}@stadt-koeln.example"
+        user.set_password(CASEWORKER_PASSWORD)
+        user.save()
+        user.groups.set([caseworkers])
+        user.departments.set([department])
+    return len(DEMO_ACCOUNTS) + Department.objects.count()

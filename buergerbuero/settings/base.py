@@ -45,6 +45,11 @@ INSTALLED_APPS = [
     "buergerbuero.organisation",
     "buergerbuero.catalog",
     "buergerbuero.pages",
+    "buergerbuero.notifications",
+    "buergerbuero.payments",
+    "buergerbuero.applications",
+    "django_tasks",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -139,6 +144,45 @@ if REDIS_URL:
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+SITE_URL = env(
+    "SITE_URL",
+    "http://127.0.0.1:8000",
+    "The public address of the portal, for links in emails and the QR codes on notices.",
+)
+APPLICATION_DRAFT_DAYS = int(
+    env("APPLICATION_DRAFT_DAYS", "30", "Days an untouched draft application is kept.") or 30
+)
+APPLICATION_DRAFT_REMINDER_DAYS = int(
+    env("APPLICATION_DRAFT_REMINDER_DAYS", "7", "Days before expiry a draft's owner is reminded.")
+    or 7
+)
+
+PAYMENT_PROVIDER = env(
+    "PAYMENT_PROVIDER",
+    "test",
+    "Payment provider for fees: test (built-in test page, no real money). Real providers "
+    "follow in issue #4.",
+)
+
+LOGIN_URL = "identity:login"
+LOGIN_REDIRECT_URL = "applications:my_office"
+LOGOUT_REDIRECT_URL = "catalog:home"
+
+# Background work (emails, reminders, retention) goes through Django's Tasks API. The
+# embedded default keeps the queue in the database and `make run` starts a worker beside
+# the web server; "immediate" runs a task in the enqueuing process (tests, single scripts).
+TASKS_BACKEND = env(
+    "TASKS_BACKEND", "database", "Where background tasks run: database (worker) or immediate."
+)
+TASKS = {
+    "default": {
+        "BACKEND": {
+            "database": "django_tasks_db.DatabaseBackend",
+            "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+        }[TASKS_BACKEND]
+    }
+}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

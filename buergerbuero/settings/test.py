@@ -12,3 +12,5 @@ DEMO_MODE = True
 # One cache per test process, cleared before every test (conftest.py): a shared Redis cache
 # would carry state from one test into the next.
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Background tasks run at once, inside the test (after the transaction commits).
+TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}

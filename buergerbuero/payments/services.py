@@ -1,0 +1,254 @@
+"""Writes of the payments app: start a payment, change its status, ask the provider.
+
+Other apps call :func:`start_payment` and listen to ``signals.payment_status_changed``;
+every status change goes through :func:`transition`, which checks it against
+``transitions.ALLOWED_TRANSITIONS``, locks the row and logs a ``PaymentTransition``.
+"""
+
+from __future__ import annotations
+
+import logging
+from functools import partial
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from . import lock_objects
+from .models import Payment, PaymentStatus, PaymentTransition, TransitionSource
+from .providers.registry import UnknownPaymentProvider, registry
+from .return_urls import return_url_is_ours, return_url_with_payment
+from .selectors import payment_for
+from .signals import payment_status_changed
+from .transitions import PaymentTransitionError, transition_check
+
+__all__ = [
+    "PaymentTransitionError",
+    "payment_for",  # lives in selectors.py; importable from here as part of the interface
+    "refresh_status",
+    "start_payment",
+    "transition",
+]
+
+logger = logging.getLogger(__name__)
+
+
+def start_payment(
+    *, purpose: str, amount_cents: int, description: str, return_url: str
+) -> tuple[Payment, str]:
+    """Start (or resume) paying ``amount_cents`` for ``purpose``; return the payment and
+    the URL to redirect the citizen to.
+
+    No citizen is charged twice for one purpose:
+
+    - a paid payment of ``purpose`` is returned as it is, with ``return_url`` (plus
+      ``?zahlung=<uuid>``) as the redirect: the caller sees it paid and carries on;
+    - an open or pending payment of the same amount at the active provider is resumed;
+    - one of another amount (the fee changed) or at another provider is cancelled
+      (logged with source ``system``) and a new payment started.
+
+    ``return_url`` is a path on this site (``reverse(...)``) or an absolute URL of a host
+    in ``ALLOWED_HOSTS`` (``request.build_absolute_uri(...)``); the citizen comes back to it
+    with ``?zahlung=<uuid>`` whether they paid, cancelled or failed. Raises
+    ``providers.base.PaymentProviderUnavailable`` if the provider cannot be reached (the
+    payment then stays open and a later call resumes it)::
+
+        payment, url = start_payment(
+            purpose=f"application:{application.uuid}",
+            amount_cents=1800,
+            description="Anwohnerparkausweis",
+            return_url=reverse("applications:payment_return", args=[application.uuid]),
+        )
+        return redirect(url)
+    """
+    _check_arguments(purpose=purpose, amount_cents=amount_cents, return_url=return_url)
+    provider = registry.active()
+    latest = payment_for(purpose)
+    if latest is not None and latest.is_live:
+        # The provider may know that it has been paid meanwhile. Asked before taking any
+        # lock: a network call must not hold rows of other requests.
+        refresh_status(latest)
+    try:
+        payment, is_paid = _payment_to_use(
+            purpose=purpose,
+            amount_cents=amount_cents,
+            description=description,
+            return_url=return_url,
+            provider_key=provider.key,
+        )
+    except IntegrityError:
+        # Another request created the live payment between our lock and our insert
+        # (PostgreSQL locks no row that does not exist yet): use that one.
+        payment, is_paid = _payment_to_use(
+            purpose=purpose,
+            amount_cents=amount_cents,
+            description=description,
+            return_url=return_url,
+            provider_key=provider.key,
+        )
+    if is_paid:
+        return payment, return_url_with_payment(return_url, payment.uuid)
+    return payment, registry.get(payment.provider).begin(payment)
+
+
+def _payment_to_use(
+    *, purpose: str, amount_cents: int, description: str, return_url: str, provider_key: str
+) -> tuple[Payment, bool]:
+    with transaction.atomic():
+        live = lock_objects.payments_lock_live(purpose=purpose)
+        paid = (
+            Payment.objects.filter(purpose=purpose, status=PaymentStatus.PAID)
+            .order_by("-pk")
+            .first()
+        )
+        if paid is not None:
+            return paid, True
+        resumed = None
+        for payment in live:
+            if resumed is None and (payment.amount_cents, payment.provider) == (
+                amount_cents,
+                provider_key,
+            ):
+                resumed = payment
+                continue
+            transition(
+                payment,
+                PaymentStatus.CANCELLED,
+                source=TransitionSource.SYSTEM,
+                detail=(
+                    f"Ersetzt durch eine neue Zahlung über {amount_cents} Cent "
+                    f"bei „{provider_key}“ (bisher {payment.amount_cents} Cent "
+                    f"bei „{payment.provider}“)."
+                ),
+            )
+        if resumed is not None:
+            # The citizen may come back in another language: return to where they are now.
+            resumed.description = description
+            resumed.return_url = return_url
+            resumed.save(update_fields=["description", "return_url", "updated_at"])
+            return resumed, False
+        payment = Payment.objects.create(
+            purpose=purpose,
+            amount_cents=amount_cents,
+            description=description,
+            return_url=return_url,
+            provider=provider_key,
+        )
+        PaymentTransition.objects.create(
+            payment=payment,
+            from_status="",
+            to_status=payment.status,
+            source=TransitionSource.SYSTEM,
+            detail="Zahlung angelegt.",
+        )
+    logger.info("payment %s started for %s at %s", payment.uuid, purpose, provider_key)
+    return payment, False
+
+
+def _check_arguments(*, purpose: str, amount_cents: int, return_url: str) -> None:
+    if not purpose or len(purpose) > 200:
+        raise ValueError("purpose must be a non-empty key of at most 200 characters.")
+    if isinstance(amount_cents, bool) or not isinstance(amount_cents, int) or amount_cents <= 0:
+        raise ValueError(
+            f"amount_cents must be a positive int (cents), not {amount_cents!r}: "
+            "pass 1800 for 18,00 €; a fee of 0 needs no payment."
+        )
+    if not return_url_is_ours(return_url):
+        raise ValueError(
+            f"return_url must be a path on this site such as reverse(...) or an http(s) URL "
+            f"of a host in ALLOWED_HOSTS, not {return_url!r}."
+        )
+
+
+def transition(
+    payment: Payment,
+    to_status: PaymentStatus | str,
+    *,
+    source: TransitionSource | str,
+    detail: str = "",
+    actor=None,
+) -> Payment:
+    """Move ``payment`` to ``to_status`` as reported by ``source``; return it as stored.
+
+    The row is locked and read afresh, so a stale instance is harmless. Reporting the
+    status the payment already has changes nothing (no log row, no signal): a provider
+    may call back twice, a citizen may press "pay" twice. A change the state machine does
+    not allow raises ``PaymentTransitionError`` (e.g. paid → cancelled). ``actor`` is the
+    staff user behind a ``clerk`` change. Listeners of ``payment_status_changed`` hear of
+    the change after the commit. The passed instance is updated too.
+    """
+    to_status = PaymentStatus(to_status)
+    source = TransitionSource(source)
+    with transaction.atomic():
+        locked = lock_objects.payment_lock(payment_id=payment.pk)
+        old_status = PaymentStatus(locked.status)
+        if old_status != to_status:
+            transition_check(from_status=old_status, to_status=to_status, source=source)
+            locked.status = to_status
+            if to_status == PaymentStatus.PAID:
+                locked.paid_at = timezone.now()
+            locked.save(update_fields=["status", "paid_at", "updated_at"])
+            PaymentTransition.objects.create(
+                payment=locked,
+                from_status=old_status,
+                to_status=to_status,
+                source=source,
+                detail=detail,
+                actor=actor,
+            )
+            transaction.on_commit(
+                partial(_announce, payment=locked, old_status=old_status, source=source)
+            )
+            logger.info("payment %s: %s -> %s (%s)", locked.uuid, old_status, to_status, source)
+    for field in ("status", "paid_at", "updated_at"):
+        setattr(payment, field, getattr(locked, field))
+    return locked
+
+
+def _announce(*, payment: Payment, old_status: PaymentStatus, source: TransitionSource) -> None:
+    results = payment_status_changed.send_robust(
+        sender=Payment,
+        payment=payment,
+        old_status=old_status,
+        new_status=PaymentStatus(payment.status),
+        source=source,
+    )
+    for receiver, result in results:
+        if isinstance(result, Exception):
+            logger.error(
+                "payment %s: receiver %r of payment_status_changed failed",
+                payment.uuid,
+                receiver,
+                exc_info=(type(result), result, result.__traceback__),
+            )
+
+
+def refresh_status(payment: Payment) -> Payment:
+    """Ask the payment's provider for news and record it (source ``provider``).
+
+    Only unfinished payments are asked. The test provider never has news (our database is
+    its truth), so this is a no-op there. A status the state machine refuses is logged
+    and ignored; the payment is returned as stored.
+    """
+    if not payment.is_live:
+        return payment
+    try:
+        provider = registry.get(payment.provider)
+    except UnknownPaymentProvider:
+        logger.warning("payment %s: provider %r is not registered", payment.uuid, payment.provider)
+        return payment
+    reported = provider.fetch_status(payment)
+    if reported is None or reported == payment.status:
+        return payment
+    try:
+        return transition(
+            payment, reported, source=TransitionSource.PROVIDER, detail="Statusabfrage."
+        )
+    except PaymentTransitionError:
+        logger.warning(
+            "payment %s: provider %r reports %s, which cannot follow %s; ignored",
+            payment.uuid,
+            payment.provider,
+            reported,
+            payment.status,
+        )
+        return payment

@@ -1,0 +1,192 @@
+"""transition(): the state machine, its log, and the signal after the commit."""
+
+import pytest
+
+from buergerbuero.payments import services
+from buergerbuero.payments.models import Payment, PaymentStatus, TransitionSource
+from buergerbuero.payments.signals import payment_status_changed
+from buergerbuero.payments.transitions import PaymentTransitionError
+
+pytestmark = pytest.mark.django_db
+
+S, Src = PaymentStatus, TransitionSource
+
+
+@pytest.fixture
+def payment(start):
+    return start()[0]
+
+
+@pytest.fixture
+def heard():
+    """The payment_status_changed signals received during the test."""
+    received = []
+
+    def receiver(sender, **kwargs):
+        received.append(kwargs)
+
+    payment_status_changed.connect(receiver, weak=False, dispatch_uid="test-heard")
+    yield received
+    payment_status_changed.disconnect(dispatch_uid="test-heard")
+
+
+def statuses_logged(payment):
+    return [(t.from_status, t.to_status, t.source) for t in payment.transitions.all()][1:]
+
+
+def test_a_provider_confirms_a_payment(payment):
+    returned = services.transition(payment, S.PAID, source=Src.PROVIDER, detail="callback 1")
+
+    assert returned.status == S.PAID and returned.paid_at is not None
+    assert payment.status == S.PAID  # the caller's instance follows
+    assert Payment.objects.get(pk=payment.pk).status == S.PAID
+    assert statuses_logged(payment) == [("open", "paid", "provider")]
+    assert payment.transitions.last().detail == "callback 1"
+
+
+def test_open_pending_paid_is_logged_step_by_step(payment):
+    services.transition(payment, S.PENDING, source=Src.PROVIDER)
+    services.transition(payment, S.PAID, source=Src.BANK_STATEMENT)
+    assert statuses_logged(payment) == [
+        ("open", "pending", "provider"),
+        ("pending", "paid", "bank_statement"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        (S.PAID, S.CANCELLED),
+        (S.PAID, S.FAILED),
+        (S.PAID, S.OPEN),
+        (S.CANCELLED, S.PAID),
+        (S.FAILED, S.PAID),
+        (S.REFUNDED, S.PAID),
+    ],
+)
+def test_finished_payments_refuse_these_changes(payment, before, after):
+    Payment.objects.filter(pk=payment.pk).update(status=before)
+
+    with pytest.raises(PaymentTransitionError):
+        services.transition(payment, after, source=Src.CLERK)
+
+    assert Payment.objects.get(pk=payment.pk).status == before
+    assert statuses_logged(payment) == []
+
+
+def test_a_citizens_browser_can_cancel_but_never_mark_as_paid(payment):
+    with pytest.raises(PaymentTransitionError, match="citizen"):
+        services.transition(payment, S.PAID, source=Src.CITIZEN)
+    services.transition(payment, S.CANCELLED, source=Src.CITIZEN)
+    assert statuses_logged(payment) == [("open", "cancelled", "citizen")]
+
+
+def test_a_clerk_may_refund_a_paid_payment_and_is_named(payment, admin_user):
+    services.transition(payment, S.PAID, source=Src.PROVIDER)
+    with pytest.raises(PaymentTransitionError):
+        services.transition(payment, S.REFUNDED, source=Src.PROVIDER)
+
+    services.transition(payment, S.REFUNDED, source=Src.CLERK, actor=admin_user)
+
+    assert payment.status == S.REFUNDED
+    refund = payment.transitions.last()
+    assert (refund.source, refund.actor) == ("clerk", admin_user)
+
+
+def test_reporting_the_same_status_again_changes_nothing(payment):
+    services.transition(payment, S.PAID, source=Src.PROVIDER)
+    first_paid_at = payment.paid_at
+
+    services.transition(payment, S.PAID, source=Src.PROVIDER)
+    services.transition(payment, S.PAID, source=Src.CITIZEN)  # no change, so no refusal
+
+    assert payment.paid_at == first_paid_at
+    assert statuses_logged(payment) == [("open", "paid", "provider")]
+
+
+def test_two_reports_from_stale_copies_make_one_transition(payment):
+    # Two requests (a callback and the citizen's return) loaded the payment while it was open.
+    copy_a = Payment.objects.get(pk=payment.pk)
+    copy_b = Payment.objects.get(pk=payment.pk)
+
+    services.transition(copy_a, S.PAID, source=Src.PROVIDER)
+    services.transition(copy_b, S.PAID, source=Src.PROVIDER)
+
+    assert copy_b.status == S.PAID
+    assert payment.transitions.filter(to_status=S.PAID).count() == 1
+
+
+def test_a_stale_copy_cannot_cancel_what_was_paid_meanwhile(payment):
+    stale = Payment.objects.get(pk=payment.pk)
+    services.transition(payment, S.PAID, source=Src.PROVIDER)
+    with pytest.raises(PaymentTransitionError):
+        services.transition(stale, S.CANCELLED, source=Src.CITIZEN)
+
+
+def test_the_signal_comes_after_the_commit_once_per_real_change(
+    payment, heard, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        services.transition(payment, S.PAID, source=Src.PROVIDER)
+    assert heard == []  # nothing announced before the commit
+    for callback in callbacks:
+        callback()
+    assert len(heard) == 1
+    assert heard[0]["payment"].pk == payment.pk
+    assert (heard[0]["old_status"], heard[0]["new_status"], heard[0]["source"]) == (
+        S.OPEN,
+        S.PAID,
+        Src.PROVIDER,
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.transition(payment, S.PAID, source=Src.PROVIDER)
+    assert len(heard) == 1
+
+
+def test_a_refused_change_announces_nothing(payment, heard, django_capture_on_commit_callbacks):
+    services.transition(payment, S.CANCELLED, source=Src.CITIZEN)
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(PaymentTransitionError):
+        services.transition(payment, S.PAID, source=Src.PROVIDER)
+    assert heard == []
+
+
+def test_a_failing_receiver_is_logged_and_the_others_still_hear(
+    payment, heard, django_capture_on_commit_callbacks, payments_log
+):
+    def broken(sender, **kwargs):
+        raise RuntimeError("receiver bug")
+
+    payment_status_changed.connect(broken, weak=False, dispatch_uid="test-broken")
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            services.transition(payment, S.PAID, source=Src.PROVIDER)
+    finally:
+        payment_status_changed.disconnect(dispatch_uid="test-broken")
+    assert len(heard) == 1
+    assert "receiver bug" in payments_log.text
+
+
+def test_refresh_status_with_the_test_provider_changes_nothing(payment):
+    assert services.refresh_status(payment).status == S.OPEN
+    assert statuses_logged(payment) == []
+
+
+def test_refresh_status_records_what_the_provider_reports(start, fake_provider, settings):
+    settings.PAYMENT_PROVIDER = "fake"
+    payment, _ = start()
+    fake_provider.reports = S.PENDING
+
+    assert services.refresh_status(payment).status == S.PENDING
+    assert statuses_logged(payment) == [("open", "pending", "provider")]
+
+
+def test_refresh_status_ignores_a_report_the_state_machine_refuses(
+    start, fake_provider, settings, payments_log
+):
+    settings.PAYMENT_PROVIDER = "fake"
+    payment, _ = start()
+    fake_provider.reports = S.REFUNDED
+
+    assert services.refresh_status(payment).status == S.OPEN
+    assert "ignored" in payments_log.text
