@@ -11,14 +11,21 @@ MANAGE := $(PY) manage.py
 VENDOR := buergerbuero/static/vendor
 
 .DEFAULT_GOAL := help
-.PHONY: help run test lint lock install assets chromium demo migrate bench clean messages
+.PHONY: help run worker test lint lock install assets chromium demo migrate bench clean messages
 
 help: ## List the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
 
 run: install migrate demo ## Start the product with the Stadt Köln demo at http://127.0.0.1:$(PORT)
-	@echo "Virtuelles Bürgerbüro: http://127.0.0.1:$(PORT)/  (admin: http://127.0.0.1:$(PORT)/admin/)"
+	@echo "Virtuelles Bürgerbüro: http://127.0.0.1:$(PORT)/  (admin: http://127.0.0.1:$(PORT)/admin/, emails: http://127.0.0.1:$(PORT)/entwicklung/postausgang/)"
+	@# The task worker (emails and other background work) runs beside uvicorn and stops with
+	@# it: on Ctrl-C both get SIGINT; if uvicorn ends on its own, the EXIT trap stops the worker.
+	$(MANAGE) db_worker --no-reload & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT; trap 'exit 130' INT; trap 'exit 143' TERM; \
 	$(VENV)/bin/uvicorn buergerbuero.asgi:application --host 127.0.0.1 --port $(PORT)
+
+worker: install migrate ## Run only the background task worker (`make run` starts one itself)
+	$(MANAGE) db_worker --no-reload
 
 test: install chromium ## Run the whole suite (SQLite; PostgreSQL too where DATABASE_URL is set)
 	$(MAKE) --no-print-directory lint

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from buergerbuero.notifications.testing import smtp_server  # noqa: F401  (a real SMTP server)
+
 SHARED = Path(__file__).resolve().parent.parent / "shared"
 
 
@@ -57,3 +59,19 @@ def _german_by_default():
     translation.activate("de")
     yield
     translation.activate("de")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    """A transactional test (real commits, e.g. concurrent submissions) ends with the
+    database flushed: load the demo again for the tests after it."""
+    yield
+    marker = item.get_closest_marker("django_db")
+    if nextitem is None or marker is None or not marker.kwargs.get("transaction"):
+        return  # (pytest-django runs transactional tests last; after the last, nothing)
+    from pytest_django.plugin import blocking_manager_key
+
+    from buergerbuero.core.demo import demo_load
+
+    with item.config.stash[blocking_manager_key].unblock():
+        demo_load()

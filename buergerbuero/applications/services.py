@@ -59,6 +59,7 @@ def definition_import(data: dict[str, Any], *, user=None) -> tuple[FormDefinitio
 
     An unchanged document changes nothing; a changed one becomes a new version (the old
     stays for the applications filled in with it). Returns (definition, created)."""
+    data = {key: value for key, value in data.items() if key != "version"}  # as exported
     try:
         spec = parse_definition(data)
     except DefinitionError as error:

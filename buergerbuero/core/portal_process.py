@@ -1,6 +1,7 @@
 """Run the product in a process of its own, the way `make run` and production do (uvicorn,
-ASGI, whitenoise), on a database the caller chooses. Used by the end-to-end tests and the
-benchmark, so both measure exactly what a newcomer and a city would run::
+ASGI, whitenoise, and the background task worker beside it), on a database the caller
+chooses. Used by the end-to-end tests and the benchmark, so both measure exactly what a
+newcomer and a city would run::
 
     env = {**os.environ, "DATABASE_URL": "sqlite:////tmp/x/db.sqlite3"}
     prepare_database(env)
@@ -22,6 +23,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
+
+
+# Polls twice a second, so that a test sees an email delivered soon after the request.
+WORKER_COMMAND = [sys.executable, "manage.py", "db_worker", "--no-reload", "--interval", "0.5"]
 
 
 class PortalDidNotStart(RuntimeError):
@@ -54,33 +59,53 @@ def free_port() -> int:
 
 @contextlib.contextmanager
 def running_portal(
-    env: dict[str, str], *, log_path: Path, workers: int = 1, extra_args: tuple[str, ...] = ()
+    env: dict[str, str],
+    *,
+    log_path: Path,
+    workers: int = 1,
+    extra_args: tuple[str, ...] = (),
+    with_worker: bool = True,
 ) -> Iterator[tuple[str, int]]:
-    """uvicorn on a free loopback port; yields its base URL and process id once /healthz
-    answers, and stops it (with all its workers) however the block ends."""
+    """uvicorn on a free loopback port and, unless ``with_worker=False``, the task worker
+    (`manage.py db_worker`, so that emails are delivered); yields the base URL and uvicorn's
+    process id once /healthz answers, and stops both however the block ends. Both write to
+    ``log_path``."""
     port = free_port()
     command = [
         sys.executable, "-m", "uvicorn", "buergerbuero.asgi:application",
         "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers), *extra_args,
     ]  # fmt: skip
     with log_path.open("w") as log:
-        # A session of its own: Ctrl-C reaches the caller, which then stops the server in
-        # order, and a hung server can be killed with all its workers at once.
-        server = subprocess.Popen(
-            command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-        )
+        server = _start(command, env, log)
+        worker = _start(WORKER_COMMAND, env, log) if with_worker else None
         try:
             url = f"http://127.0.0.1:{port}"
             _wait_healthy(url, server, log_path)
             yield url, server.pid
         finally:
-            if server.poll() is None:
-                server.terminate()  # uvicorn's supervisor shuts its workers down gracefully
-                try:
-                    server.wait(timeout=20)
-                except subprocess.TimeoutExpired:
-                    os.killpg(server.pid, signal.SIGKILL)
-                    server.wait()
+            for process in (worker, server):
+                if process is not None:
+                    _stop(process)
+
+
+def _start(command: list[str], env: dict[str, str], log) -> subprocess.Popen:
+    # A session of its own: Ctrl-C reaches the caller, which then stops the processes in
+    # order, and a hung server can be killed with all its workers at once.
+    return subprocess.Popen(
+        command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+    )
+
+
+def _stop(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        # uvicorn's supervisor shuts its workers down gracefully; the task worker finishes
+        # the task it is running.
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
 
 
 def _wait_healthy(url: str, server: subprocess.Popen, log_path: Path) -> None:

@@ -229,6 +229,22 @@ EMAIL_HOST_USER = env("EMAIL_HOST_USER", "", "SMTP user.")
 EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", "", "SMTP password.")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False, "STARTTLS for SMTP.")
 EMAIL_TIMEOUT = int(env("EMAIL_TIMEOUT", "10", "Seconds before an SMTP connection gives up.") or 10)
+EMAIL_MAX_ATTEMPTS = int(
+    env(
+        "EMAIL_MAX_ATTEMPTS",
+        "5",
+        "Attempts to deliver an email before it is marked failed (then resend it in the admin).",
+    )
+    or 5
+)
+EMAIL_RETRY_DELAY = int(
+    env(
+        "EMAIL_RETRY_DELAY",
+        "300",
+        "Seconds before the second delivery attempt of an email; each further wait doubles.",
+    )
+    or 300
+)
 DEFAULT_FROM_EMAIL = env(
     "DEFAULT_FROM_EMAIL", "buergerbuero@localhost", "Sender of every email the product sends."
 )

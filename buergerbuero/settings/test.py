@@ -14,3 +14,6 @@ DEMO_MODE = True
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 # Background tasks run at once, inside the test (after the transaction commits).
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+# No connection pool in tests: transactional tests open connections from threads and flush
+# the database; a pool outliving them hands out connections to the wrong database.
+DATABASES["default"].get("OPTIONS", {}).pop("pool", None)  # noqa: F405

@@ -11,7 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 TEST_SERVICE = "fischereischein"
 
 
-def test_definition(**overrides) -> dict:
+def sample_definition(**overrides) -> dict:
     document = {
         "service": TEST_SERVICE,
         "steps": [
@@ -67,7 +67,7 @@ def test_definition(**overrides) -> dict:
 def definition(db):
     from buergerbuero.applications.services import definition_import
 
-    definition, _created = definition_import(test_definition())
+    definition, _created = definition_import(sample_definition())
     return definition
 
 

@@ -96,9 +96,11 @@ def test_back_and_leaving_never_lose_input(client, definition):
     assert response["Location"].endswith(step_url(application, "person"))
     page = client.get(step_url(application, "schein")).content.decode()
     assert 'value="fuenf" checked' in page or re.search(r'value="fuenf"[^>]*checked', page)
-    assert "Bitte" not in re.sub(r"<option[^>]*>Bitte wählen</option>", "", page).split(
-        "application-form"
-    )[0] or True  # messages are only shown on "Weiter"
+    assert (
+        "Bitte"
+        not in re.sub(r"<option[^>]*>Bitte wählen</option>", "", page).split("application-form")[0]
+        or True
+    )  # messages are only shown on "Weiter"
     assert "kern-error" not in page
 
 
@@ -115,14 +117,13 @@ def test_conditional_field_is_required_only_when_shown(client, definition):
     assert application.answers["nachweis"] if "nachweis" in application.answers else True
 
 
-def test_upload_is_kept_while_other_fields_are_wrong_and_a_bad_file_is_refused(
-    client, definition
-):
+def test_upload_is_kept_while_other_fields_are_wrong_and_a_bad_file_is_refused(client, definition):
     application = start(client)
     client.post(step_url(application, "person"), person_data())
     exe = SimpleUploadedFile("nachweis.pdf", b"MZ\x90\x00" + b"\x00" * 200)
     response = client.post(
-        step_url(application, "schein"), {**licence_data(ermaessigt="ja", anzahl=""), "nachweis": exe}
+        step_url(application, "schein"),
+        {**licence_data(ermaessigt="ja", anzahl=""), "nachweis": exe},
     )
     assert response.status_code == 422
     assert "nachweis.pdf:" in response.content.decode()
@@ -161,7 +162,8 @@ def test_group_items_can_be_added_and_removed_without_losing_the_others(client, 
     page = client.get(url).content.decode()
     assert 'value="Ben"' in page and 'value="Ada"' not in page
     response = client.post(
-        url, licence_data(begleitung__count="1", begleitung__0__vorname="Ben", begleitung__0__alter="9")
+        url,
+        licence_data(begleitung__count="1", begleitung__0__vorname="Ben", begleitung__0__alter="9"),
     )
     assert response.status_code == 302
     application.refresh_from_db()
@@ -182,9 +184,9 @@ def test_logged_in_citizen_sees_prefilled_and_marked_fields(client, definition):
 def test_free_application_is_submitted_once_with_a_readable_reference(client, definition):
     from buergerbuero.applications.services import definition_import
 
-    from .conftest import test_definition
+    from .conftest import sample_definition
 
-    document = test_definition()
+    document = sample_definition()
     document["fee"] = None
     document["steps"][1]["fields"] = [
         f for f in document["steps"][1]["fields"] if f["key"] != "summe"
@@ -236,21 +238,33 @@ def test_fee_is_paid_before_submission_and_a_cancelled_payment_keeps_the_draft(
     response = client.get(response["Location"])
     assert response.status_code == 302
     case = Case.objects.get(application=application)
-    assert Payment.objects.filter(purpose=application.payment_purpose, status=PaymentStatus.PAID).count() == 1
+    assert (
+        Payment.objects.filter(
+            purpose=application.payment_purpose, status=PaymentStatus.PAID
+        ).count()
+        == 1
+    )
     # coming back again (reload, back button) changes nothing and charges nothing
     client.get(reverse("applications:payment_return", args=[application.public_id]))
     assert Case.objects.filter(application=application).count() == 1
-    assert Payment.objects.filter(purpose=application.payment_purpose).exclude(
-        status=PaymentStatus.CANCELLED
-    ).count() == 1
+    assert (
+        Payment.objects.filter(purpose=application.payment_purpose)
+        .exclude(status=PaymentStatus.CANCELLED)
+        .count()
+        == 1
+    )
     assert case.reference
 
 
-def test_receipt_pdf_and_email_after_submission(client, definition, django_capture_on_commit_callbacks):
+def test_receipt_pdf_and_email_after_submission(
+    client, definition, django_capture_on_commit_callbacks
+):
     from pypdf import PdfReader
 
     application = start(client)
-    client.post(step_url(application, "person"), person_data(name="<script>alert(1)</script> Erika"))
+    client.post(
+        step_url(application, "person"), person_data(name="<script>alert(1)</script> Erika")
+    )
     client.post(step_url(application, "schein"), licence_data(art="fuenf", anzahl="1"))
     response = client.post(summary_url(application), {"confirm": "on"})
     with django_capture_on_commit_callbacks(execute=True):

@@ -1,0 +1,92 @@
+from django.contrib import admin, messages
+from django.template.defaultfilters import filesizeformat
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from .models import EmailAttachment, OutgoingEmail
+from .services import email_resend
+
+
+class EmailAttachmentInline(admin.TabularInline):
+    model = EmailAttachment
+    fields = ["download", "content_type", "file_size"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).defer("content")
+
+    @admin.display(description=_("Datei"))
+    def download(self, obj) -> str:
+        url = reverse("notifications:outbox_attachment", args=[obj.email_id, obj.pk])
+        return format_html('<a href="{}" download>{}</a>', url, obj.filename)
+
+    @admin.display(description=_("Größe"))
+    def file_size(self, obj) -> str:
+        return filesizeformat(obj.size)
+
+
+@admin.register(OutgoingEmail)
+class OutgoingEmailAdmin(admin.ModelAdmin):
+    """The outbox as a record: everything is read-only; a failed email can be resent."""
+
+    list_display = ["created_at", "status", "to", "subject", "topic", "attempts"]
+    list_filter = ["status", "topic", "language"]
+    search_fields = ["to", "subject", "topic"]
+    date_hierarchy = "created_at"
+    actions = ["resend"]
+    inlines = [EmailAttachmentInline]
+    fields = [
+        "to",
+        "subject",
+        "language",
+        "topic",
+        "status",
+        "attempts",
+        "last_error",
+        "created_at",
+        "last_attempt_at",
+        "next_attempt_at",
+        "sent_at",
+        "message_id",
+        "body_text",
+        "body_html",
+    ]
+    readonly_fields = fields
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    @admin.action(description=_("Erneut senden"), permissions=["change"])
+    def resend(self, request, queryset):
+        emails = list(queryset.only("pk"))
+        resent = sum(email_resend(email=email) for email in emails)
+        skipped = len(emails) - resent
+        if resent:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d E-Mail wird erneut gesendet.",
+                    "%(count)d E-Mails werden erneut gesendet.",
+                    resent,
+                )
+                % {"count": resent},
+                messages.SUCCESS,
+            )
+        if skipped:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d E-Mail wurde übersprungen: schon gesendet oder gerade im Versand.",
+                    "%(count)d E-Mails wurden übersprungen: schon gesendet oder gerade im Versand.",
+                    skipped,
+                )
+                % {"count": skipped},
+                messages.WARNING,
+            )
