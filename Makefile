@@ -63,8 +63,12 @@ $(VENDOR)/.installed: package-lock.json
 
 assets: $(VENDOR)/.installed ## Copy KERN UX and htmx from npm into static/vendor
 
-chromium: ## Install Debian's chromium for the browser tests (needs root)
-	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core >/dev/null; }
+# What the tests drive for real: chromium (browser tests), clamd (virus scan of uploads),
+# pdftoppm + zbarimg (the QR code on a notice is decoded), HarfBuzz subsetting (PDF speed).
+TEST_DEBS := chromium fonts-dejavu-core clamav-daemon poppler-utils zbar-tools libharfbuzz-subset0
+chromium: ## Install the Debian packages the tests use: chromium, clamd, poppler, zbar (needs root)
+	@missing=$$(for deb in $(TEST_DEBS); do dpkg -s $$deb >/dev/null 2>&1 || echo $$deb; done); \
+	if [ -n "$$missing" ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; fi
 
 migrate: install
 	$(MANAGE) migrate --no-input -v 0

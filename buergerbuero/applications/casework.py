@@ -67,6 +67,16 @@ def can_work_on(user, case: Case) -> bool:
     )
 
 
+def _guard(case: Case, expected_version: int, user) -> None:
+    """Who may work on the case, and whether it is still as the caseworker saw it —
+    checked before any rule, so an outdated page gets the conflict, not a refusal."""
+    if not can_work_on(user, case):
+        raise PermissionDenied
+    current = Case.objects.filter(pk=case.pk).values_list("version", flat=True).first()
+    if current != expected_version:
+        raise Conflict(Case.objects.get(pk=case.pk))
+
+
 def _bump(case: Case, expected_version: int, user, **changes) -> Case:
     """Apply ``changes`` only if the case is still at ``expected_version``."""
     if not can_work_on(user, case):
@@ -122,6 +132,7 @@ def case_assign(case: Case, *, user, assignee, expected_version: int) -> Case:
 
 @transaction.atomic
 def case_set_status(case: Case, *, user, status: str, expected_version: int) -> Case:
+    _guard(case, expected_version, user)
     if status not in TRANSITIONS.get(case.status, set()):
         raise NotAllowed(_("Dieser Statuswechsel ist nicht möglich."))
     changes = {"status": status}
@@ -211,6 +222,7 @@ def citizen_fulfil_request(request: DocumentRequest, *, user, checked_uploads) -
 def case_decide(case: Case, *, user, decision: str, text: str, expected_version: int) -> Case:
     """Approve or reject. With the four-eyes principle the decision waits for a second
     caseworker (:func:`case_approve_decision`); otherwise the notice is issued now."""
+    _guard(case, expected_version, user)
     if decision not in (CaseStatus.APPROVED, CaseStatus.REJECTED):
         raise NotAllowed(_("Unbekannte Entscheidung."))
     if not case.is_open or case.status == CaseStatus.AWAITING_APPROVAL:
@@ -240,6 +252,7 @@ def case_decide(case: Case, *, user, decision: str, text: str, expected_version:
 
 @transaction.atomic
 def case_approve_decision(case: Case, *, user, expected_version: int, approve: bool) -> Case:
+    _guard(case, expected_version, user)
     if case.status != CaseStatus.AWAITING_APPROVAL:
         raise NotAllowed(_("Hier wartet keine Entscheidung auf Freigabe."))
     if case.proposed_by_id == user.pk:
@@ -277,7 +290,9 @@ def case_approve_decision(case: Case, *, user, expected_version: int, approve: b
 _PLACEHOLDER = re.compile(r"\{\{\s*([a-z][a-z0-9_]*)\s*\}\}")
 
 
-def notice_text_default(case: Case, decision: str, *, language: str = "de") -> str:
+def notice_text_default(
+    case: Case, decision: str, *, language: str = "de", reason: str = ""
+) -> str:
     """The service's notice template for the decision, with the answers filled in."""
     from django.utils import translation
 
@@ -293,7 +308,7 @@ def notice_text_default(case: Case, decision: str, *, language: str = "de") -> s
         def fill(match: re.Match) -> str:
             field = spec.field(match.group(1))
             if field is None:
-                return match.group(0) if match.group(1) != "begruendung" else ""
+                return reason if match.group(1) == "begruendung" else match.group(0)
             return answer_text(field, case.application.answers.get(field.key)) or "–"
 
         return _PLACEHOLDER.sub(fill, body)

@@ -311,6 +311,10 @@ class FormDefinitionDocument(Strict):
     @model_validator(mode="after")
     def _references_exist(self) -> FormDefinitionDocument:
         keys = {spec.key: spec for spec in self.all_fields()}
+        for step in self.steps:
+            for key in step.show_if.fields() if step.show_if else ():
+                if key not in keys:
+                    raise ValueError(f"step '{step.key}' refers to unknown field '{key}'")
         for spec in self.all_fields():
             for condition in (spec.show_if, spec.required_if):
                 for key in condition.fields() if condition else ():

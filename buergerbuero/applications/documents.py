@@ -7,7 +7,10 @@ import datetime as dt
 from django.conf import settings
 from django.utils import timezone, translation
 
-from buergerbuero.core.documents import DEFAULT_REMEDY_TEXT, render_pdf
+from buergerbuero.core.documents import (
+    default_remedy_html,
+    render_pdf,
+)
 from buergerbuero.core.templatetags.texts import markdown
 
 from .models import Case, CaseStatus
@@ -67,7 +70,7 @@ def notice_pdf(case: Case, *, decision: str, text: str, verification_code: str, 
             "decision": str(decision),
             "body_html": markdown(text),
             "fee": fee_summary(application),
-            "remedy_html": markdown(remedy_text(case)),
+            "remedy_html": remedy_html(case, language),
             "verification_url": settings.SITE_URL.rstrip("/") + verification_url(verification_code),
             "verification_code": verification_code,
         }
@@ -112,8 +115,11 @@ def _add_months(day: dt.date, months: int) -> dt.date:
     return day.replace(year=year, month=month, day=min(day.day, 28))
 
 
-def remedy_text(case: Case) -> str:
+def remedy_html(case: Case, language: str):
     from buergerbuero.core.selectors import municipality_get
 
     city = municipality_get()
-    return DEFAULT_REMEDY_TEXT.format(city=city.name, court="Verwaltungsgericht Köln")
+    court = city.administrative_court or (
+        "das zuständige Verwaltungsgericht" if language == "de" else "the competent court"
+    )
+    return default_remedy_html(city=city.name, court=court, language=language)

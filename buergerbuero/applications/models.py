@@ -234,7 +234,7 @@ class Case(models.Model):
         return self.reference
 
     def get_absolute_url(self) -> str:
-        return reverse("applications:case", args=[self.reference])
+        return reverse("backoffice:case", args=[self.reference])
 
     @property
     def is_open(self) -> bool:

@@ -50,7 +50,7 @@ def summary_sections(application: Application) -> list[dict[str, Any]]:
                 continue
             row: dict[str, Any] = {"label": str(field.label), "key": field.key, "value": ""}
             if field.type == "group":
-                row["items"] = [
+                row["group_items"] = [
                     [
                         {"label": str(sub.label), "value": answer_text(sub, item.get(sub.key))}
                         for sub in field.fields

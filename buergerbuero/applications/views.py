@@ -146,6 +146,8 @@ def step(request, public_id, step: str):
             validate=validate,
         )
         form = result.form
+        # The answers just saved may show or hide later steps.
+        previous, following = _neighbours(application, step)
         if action == "next":
             if result.valid:
                 target = (

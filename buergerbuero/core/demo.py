@@ -81,6 +81,7 @@ def demo_load() -> dict[str, int]:
     municipality.contact_address = "Rathausplatz 2\n50667 Köln"
     municipality.website = "https://www.stadt-koeln.de/"
     municipality.accessibility_email = "barrierefreiheit@stadt-koeln.de"
+    municipality.administrative_court = "Verwaltungsgericht Köln, Appellhofplatz, 50667 Köln"
     municipality.save()
 
     result = catalog_import(data=demo_catalog_document())

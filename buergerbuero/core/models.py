@@ -45,6 +45,15 @@ class Municipality(models.Model):
             "Erhält die Rückmeldungen aus dem Formular der Erklärung zur Barrierefreiheit."
         ),
     )
+    administrative_court = models.CharField(
+        _("Zuständiges Verwaltungsgericht"),
+        max_length=200,
+        blank=True,
+        help_text=_(
+            "Mit Anschrift, für die Rechtsbehelfsbelehrung der Bescheide, z. B. "
+            "„Verwaltungsgericht Köln, Appellhofplatz, 50667 Köln“."
+        ),
+    )
 
     class Meta:
         verbose_name = _("Stadt")

@@ -216,7 +216,53 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = DEBUG  # serve static files without collectstatic in development
 SERVE_MEDIA = env_bool("SERVE_MEDIA", True, "Serve MEDIA_URL from the app (off behind nginx).")
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
-FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+# Uploads stream to temporary files in 64 KiB chunks and stop at the limit (see
+# core/upload_handlers.py and bench/upload_memory.py for what this keeps in memory).
+FILE_UPLOAD_MAX_MEMORY_SIZE = 65_536
+FILE_UPLOAD_HANDLERS = ["buergerbuero.core.upload_handlers.SizeLimitedUploadHandler"]
+DATA_UPLOAD_MAX_NUMBER_FILES = 20
+UPLOAD_MAX_BYTES = int(
+    env(
+        "UPLOAD_MAX_BYTES",
+        str(10 * 2**20),
+        "Largest file a citizen may upload, in bytes (default 10 MiB). Larger files are "
+        "dropped while they stream in and the form says how large they may be.",
+    )
+    or 10 * 2**20
+)
+UPLOAD_STAFF_MAX_BYTES = int(
+    env(
+        "UPLOAD_STAFF_MAX_BYTES",
+        str(200 * 2**20),
+        "Largest file staff may upload (sign-language videos, logos), in bytes (default "
+        "200 MiB). nginx's client_max_body_size must be at least this large.",
+    )
+    or 200 * 2**20
+)
+UPLOAD_IMAGE_MAX_SIDE = int(
+    env(
+        "UPLOAD_IMAGE_MAX_SIDE",
+        "2500",
+        "Uploaded images are scaled down so that their long side has at most this many pixels.",
+    )
+    or 2500
+)
+UPLOAD_IMAGE_MAX_PIXELS = int(
+    env(
+        "UPLOAD_IMAGE_MAX_PIXELS",
+        "50000000",
+        "Images with more pixels are refused before they are decoded (decompression bombs); "
+        "50 million lets 48-megapixel phone photos through.",
+    )
+    or 50_000_000
+)
+CLAMAV_URL = env(
+    "CLAMAV_URL",
+    "",
+    "clamd for the virus scan of uploads: unix:///run/clamav/clamd.ctl or "
+    "tcp://127.0.0.1:3310. Empty: no scan. When set and clamd does not answer, uploads are "
+    "refused.",
+)
 
 EMAIL_BACKEND = env(
     "EMAIL_BACKEND",

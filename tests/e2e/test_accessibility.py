@@ -27,6 +27,11 @@ PAGES = [
     "/leistungen/gibt-es-nicht/",
     "/suche/?q=%00",
     "/komponenten/",
+    "/anmelden/",
+    "/antrag/hund-anmelden/",
+    "/antrag/wohnberechtigungsschein/",
+    "/bescheid-pruefen/",
+    "/bescheid-pruefen/AAAA-BBBB-CCCC/",
 ]
 
 axe = Axe()

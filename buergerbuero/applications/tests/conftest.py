@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (a form definition reads best one field per line)
 """A small but complete form for the tests: every field type, a condition, a group, a
 fee that depends on the answers, and a notice template."""
 

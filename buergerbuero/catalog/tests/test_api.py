@@ -35,9 +35,15 @@ def test_external_channels_lead_to_their_portal(client):
 
 
 def test_channels_whose_capability_is_not_built_have_no_action(client):
+    # Appointments are built with issue 7: until then the channel has no action.
+    item = client.get("/api/v1/services/personalausweis").json()
+    assert "appointment" in item["channels"]
+    assert not [a for a in item["actions"] if a["channel"] == "appointment"]
+
+
+def test_an_online_service_with_a_form_leads_to_its_application(client):
     item = client.get("/api/v1/services/hund-anmelden").json()
-    assert item["channels"] == ["online"]
-    assert item["actions"] == []
+    assert item["actions"] == [{"channel": "online", "url": "/antrag/hund-anmelden/"}]
 
 
 def test_a_registered_capability_becomes_an_action():
@@ -104,8 +110,9 @@ def test_the_openapi_schema_describes_the_contract(client):
 def test_the_list_needs_a_fixed_number_of_queries(
     client, django_assert_max_num_queries, services_contract
 ):
-    # Cold: building the catalog snapshot takes one query per relation, whatever the size.
-    with django_assert_max_num_queries(5):
+    # Cold: building the catalog snapshot takes one query per relation, whatever the size,
+    # and one for the services with an online form.
+    with django_assert_max_num_queries(6):
         assert len(client.get("/api/v1/services").json()) == len(services_contract)
     with django_assert_max_num_queries(0):
         client.get("/api/v1/services")

@@ -65,9 +65,15 @@ def test_an_external_channel_is_announced_as_leaving_the_site(client):
 
 
 def test_a_channel_not_built_yet_shows_no_button(client):
-    html = client.get("/leistungen/hund-anmelden/").content.decode()
-    assert "Online beantragen" not in html
+    # Appointments come with issue 7: until then the page explains, with no dead button.
+    html = client.get("/leistungen/personalausweis/").content.decode()
+    assert "Termin buchen" not in html
     assert "noch nicht online erledigen" in html
+
+
+def test_an_online_service_offers_its_application(client):
+    html = client.get("/leistungen/hund-anmelden/").content.decode()
+    assert 'href="/antrag/hund-anmelden/"' in html and "Online beantragen" in html
 
 
 def test_search_without_javascript_lists_results(client):
