@@ -96,11 +96,7 @@ def test_back_and_leaving_never_lose_input(client, definition):
     assert response["Location"].endswith(step_url(application, "person"))
     page = client.get(step_url(application, "schein")).content.decode()
     assert 'value="fuenf" checked' in page or re.search(r'value="fuenf"[^>]*checked', page)
-    assert (
-        "Bitte"
-        not in re.sub(r"<option[^>]*>Bitte wählen</option>", "", page).split("application-form")[0]
-        or True
-    )  # messages are only shown on "Weiter"
+    # messages are shown only on "Weiter", never for a saved half-filled step
     assert "kern-error" not in page
 
 
@@ -114,7 +110,7 @@ def test_conditional_field_is_required_only_when_shown(client, definition):
     assert response.status_code == 302
     application.refresh_from_db()
     assert application.answers["ermaessigt"] is False
-    assert application.answers["nachweis"] if "nachweis" in application.answers else True
+    assert application.documents.count() == 0  # the hidden upload field asked for nothing
 
 
 def test_upload_is_kept_while_other_fields_are_wrong_and_a_bad_file_is_refused(client, definition):
