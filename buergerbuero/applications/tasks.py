@@ -98,10 +98,17 @@ def _decide_automatically(case: Case) -> None:
 
 
 def _status_path(case: Case) -> str:
+    """Where the citizen follows the case: "Mein Bürgerbüro" with an account; without one,
+    a fresh secret link (the newest link works, older ones stop)."""
     from django.urls import reverse
     from django.utils import translation
 
-    with translation.override(case.application.language or "de"):
+    from .services import resume_link_create
+
+    application = case.application
+    with translation.override(application.language or "de"):
+        if application.user_id is None:
+            return resume_link_create(application, email=citizen_email(application))
         return reverse("applications:my_case", args=[case.reference])
 
 

@@ -313,3 +313,32 @@ def test_someone_elses_application_and_case_are_not_found(client, definition):
     intruder = Client()
     assert intruder.get(step_url(application, "person")).status_code == 404
     assert intruder.get(summary_url(application)).status_code == 404
+
+
+def test_anonymous_citizen_follows_the_case_through_the_link_in_the_email(
+    client, definition, django_capture_on_commit_callbacks
+):
+    from django.test import Client
+
+    from buergerbuero.applications.services import definition_import
+
+    from .conftest import sample_definition
+
+    document = sample_definition()
+    document.pop("fee")
+    document["steps"][1]["fields"] = [
+        f for f in document["steps"][1]["fields"] if f["key"] != "summe"
+    ]
+    definition_import(document)
+    application = start(client)
+    client.post(step_url(application, "person"), person_data())
+    client.post(step_url(application, "schein"), licence_data())
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(summary_url(application), {"confirm": "on"})
+    case = Case.objects.get(application=application)
+    message = next(m for m in mail.outbox if case.reference in m.subject)
+    link = re.search(r"https?://\S+/antrag/fortsetzen/\S+", message.body).group(0)
+    browser = Client()
+    response = browser.get("/" + link.split("://", 1)[1].split("/", 1)[1], follow=True)
+    assert response.status_code == 200
+    assert case.reference in response.content.decode()
