@@ -159,6 +159,7 @@ def product_env(workdir: Path) -> dict[str, str]:
         "DATABASE_URL": os.environ.get("BENCH_DATABASE_URL")
         or f"sqlite:///{workdir / 'db.sqlite3'}",
         "MEDIA_ROOT": str(workdir / "media"),
+        "PRIVATE_ROOT": str(workdir / "private"),
     }
     # Every worker gets its own local-memory cache, as on the embedded default, so that a run
     # does not depend on (or write into) whatever Redis the shell happens to point at.

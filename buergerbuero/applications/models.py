@@ -136,11 +136,18 @@ def _document_path(instance: Document, filename: str) -> str:
     return f"applications/{instance.application.public_id}/{uuid.uuid4().hex}"
 
 
+def private_storage():
+    """The storage of the case file: no public URL, read only through access-checked views."""
+    from django.core.files.storage import storages
+
+    return storages["private"]
+
+
 class Document(models.Model):
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="documents")
     kind = models.CharField(_("Art"), max_length=12, choices=DocumentKind.choices)
     field_key = models.CharField(max_length=40, blank=True)
-    file = models.FileField(upload_to=_document_path, max_length=200)
+    file = models.FileField(upload_to=_document_path, storage=private_storage, max_length=200)
     name = models.CharField(_("Dateiname"), max_length=200)
     content_type = models.CharField(max_length=80)
     size = models.PositiveIntegerField()

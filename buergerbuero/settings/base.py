@@ -206,8 +206,22 @@ STATIC_ROOT = BASE_DIR / "var" / "static"
 STATICFILES_DIRS = [PACKAGE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env("MEDIA_ROOT", str(BASE_DIR / "var" / "media"), "Uploaded files.") or "")
+PRIVATE_ROOT = Path(
+    env(
+        "PRIVATE_ROOT",
+        str(BASE_DIR / "var" / "private"),
+        "Citizens' documents (uploads, receipts, notices). Never served by a web server: only "
+        "through the app, which checks who asks and writes the access log.",
+    )
+    or ""
+)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # The case file's documents: outside MEDIA_ROOT, without a public URL.
+    "private": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": PRIVATE_ROOT, "base_url": None},
+    },
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 # Media files (sign-language videos) are public assets of the city: whitenoise does not

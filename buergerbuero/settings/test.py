@@ -7,6 +7,8 @@ from .base import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="bb-test-media-"))
+PRIVATE_ROOT = Path(tempfile.mkdtemp(prefix="bb-test-private-"))
+STORAGES["private"]["OPTIONS"]["location"] = PRIVATE_ROOT  # noqa: F405
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 DEMO_MODE = True
 # One cache per test process, cleared before every test (conftest.py): a shared Redis cache

@@ -26,6 +26,7 @@ def portal_url(tmp_path_factory):
         "DJANGO_SETTINGS_MODULE": "buergerbuero.settings.base",
         "DATABASE_URL": f"sqlite:///{workdir / 'db.sqlite3'}",
         "MEDIA_ROOT": str(workdir / "media"),
+        "PRIVATE_ROOT": str(workdir / "private"),
         "DEMO_MODE": "true",
     }
     env.pop("REDIS_URL", None)

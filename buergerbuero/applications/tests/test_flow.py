@@ -342,3 +342,21 @@ def test_anonymous_citizen_follows_the_case_through_the_link_in_the_email(
     response = browser.get("/" + link.split("://", 1)[1].split("/", 1)[1], follow=True)
     assert response.status_code == 200
     assert case.reference in response.content.decode()
+
+
+def test_uploaded_documents_have_no_public_address(client, definition, settings):
+    application = start(client)
+    client.post(step_url(application, "person"), person_data())
+    client.post(
+        step_url(application, "schein"),
+        {**licence_data(ermaessigt="ja"), "nachweis": png_file()},
+    )
+    document = application.documents.get()
+    path = document.file.path
+    assert not path.startswith(str(settings.MEDIA_ROOT))
+    assert client.get(f"/media/{document.file.name}").status_code == 404
+    from django.test import Client
+
+    download = reverse("applications:my_document", args=[document.pk])
+    assert Client().get(download).status_code == 404  # another browser
+    assert client.get(download).status_code == 200  # the citizen's own
