@@ -18,6 +18,8 @@ help: ## List the commands
 
 run: install migrate demo ## Start the product with the Stadt Köln demo at http://127.0.0.1:$(PORT)
 	@echo "Virtuelles Bürgerbüro: http://127.0.0.1:$(PORT)/  (admin: http://127.0.0.1:$(PORT)/admin/, emails: http://127.0.0.1:$(PORT)/entwicklung/postausgang/)"
+	@# Drafts and retention periods (production: hourly, deploy/systemd/*housekeeping*).
+	$(MANAGE) housekeeping
 	@# The task worker (emails and other background work) runs beside uvicorn and stops with
 	@# it: on Ctrl-C both get SIGINT; if uvicorn ends on its own, the EXIT trap stops the worker.
 	$(MANAGE) db_worker --no-reload & worker=$$!; \
