@@ -184,7 +184,8 @@ def case_request_document(
 
 @transaction.atomic
 def citizen_message(case: Case, *, user, body: str) -> Message:
-    message = Message.objects.create(case=case, from_citizen=True, author=user, body=body)
+    author = user if user is not None and user.is_authenticated else None
+    message = Message.objects.create(case=case, from_citizen=True, author=author, body=body)
     Case.objects.filter(pk=case.pk).update(version=F("version") + 1, updated_at=timezone.now())
     CaseEvent.objects.create(case=case, kind=EventKind.MESSAGE, text=str(_("Nachricht an das Amt")))
     return message

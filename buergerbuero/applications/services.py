@@ -188,31 +188,24 @@ def _raw_of(form: StepForm, post: QueryDict) -> dict[str, list[str]]:
 
 
 def step_save(
-    application: Application,
-    step: Step,
-    *,
-    post: QueryDict,
-    files,
-    user=None,
-    validate: bool = True,
+    application: Application, step: Step, *, post: QueryDict, files, user=None
 ) -> StepResult:
-    """Autosave a step: what was typed is kept whatever happens; uploaded files are checked
-    and stored at once (a refused file gets its message, the others are kept); with
-    ``validate`` the answers are checked and, if valid, saved as the step's answers."""
+    """Save a step, whatever button was pressed: what was typed is kept whatever happens;
+    uploaded files are checked and stored at once (a refused file gets its message, the
+    others are kept); answers that pass validation become the step's answers. Whether the
+    messages are shown is the caller's choice ("Weiter" shows them, "Zurück" does not)."""
     spec = application.definition.spec
     uploaded, file_errors = _store_uploads(application, step, files, user=user)
     form = step_form(application, step, user=user, data=post)
     form.file_errors = file_errors
     application.raw[step.key] = _raw_of(form, post)
-    valid = False
-    if validate:
-        valid = form.is_valid() and not file_errors
-        if valid:
-            _remove_documents(application, form)
-            application.answers.update(form.step_answers())
-            if step.key not in application.completed_steps:
-                application.completed_steps.append(step.key)
-            application.raw.pop(step.key, None)
+    valid = form.is_valid() and not file_errors
+    if valid:
+        _remove_documents(application, form)
+        application.answers.update(form.step_answers())
+        if step.key not in application.completed_steps:
+            application.completed_steps.append(step.key)
+        application.raw.pop(step.key, None)
     application.fee_cents = spec.fee_total_cents(application.answers)
     application.expires_at = timezone.now() + draft_lifetime()
     application.reminder_sent_at = None

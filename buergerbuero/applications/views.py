@@ -130,10 +130,8 @@ def step(request, public_id, step: str):
                 post=request.POST,
                 files=None,
                 user=request.user,
-                validate=False,
             )
             return HttpResponse(status=204)
-        validate = action == "next"
         post = request.POST.copy()
         if action.startswith(("add:", "remove:")):
             post = _group_action(current, post, action)
@@ -143,7 +141,6 @@ def step(request, public_id, step: str):
             post=post,
             files=request.FILES,
             user=request.user,
-            validate=validate,
         )
         form = result.form
         # The answers just saved may show or hide later steps.
@@ -294,7 +291,17 @@ def _pay_or_submit(request, application, fee):
         application.status = ApplicationStatus.AWAITING_PAYMENT
         application.save(update_fields=["status", "updated_at"])
         return HttpResponseRedirect(redirect_url)
-    case = services.application_submit(application.pk)
+    return _submit(request, application)
+
+
+def _submit(request, application):
+    try:
+        case = services.application_submit(application.pk)
+    except services.NotReady:  # changed in another tab since the summary was shown
+        messages.error(
+            request, _("Es fehlen noch Angaben. Bitte prüfen Sie die markierten Schritte.")
+        )
+        return redirect("applications:summary", application.public_id)
     return redirect("applications:submitted", case.application.public_id)
 
 
@@ -304,8 +311,7 @@ def payment_return(request, public_id):
     if payment is not None:
         payment = payments.refresh_status(payment)
     if payment is not None and payment.status == PaymentStatus.PAID:
-        case = services.application_submit(application.pk)
-        return redirect("applications:submitted", case.application.public_id)
+        return _submit(request, application)
     if application.status == ApplicationStatus.AWAITING_PAYMENT:
         application.status = ApplicationStatus.DRAFT
         application.save(update_fields=["status", "updated_at"])
@@ -387,7 +393,12 @@ def save_for_later(request, public_id):
         request.POST if request.method == "POST" else None,
         initial={"email": application.contact_email},
     )
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and form.is_valid() and _too_many_links(application):
+        form.add_error(
+            "email",
+            _("Sie haben gerade schon mehrere Links angefordert. Bitte warten Sie eine Stunde."),
+        )
+    elif request.method == "POST" and form.is_valid():
         with transaction.atomic():
             path = services.resume_link_create(application, email=form.cleaned_data["email"])
             transaction.on_commit(lambda: resume_link_send.enqueue(application.pk, path))
@@ -402,6 +413,18 @@ def save_for_later(request, public_id):
         {"application": application, "form": form},
         status=422 if form.errors else 200,
     )
+
+
+RESUME_LINKS_PER_HOUR = 3
+
+
+def _too_many_links(application) -> bool:
+    """Resume links are emails to an address anyone may type: a few per draft and hour."""
+    from django.core.cache import cache
+
+    key = f"resume-links:{application.public_id}"
+    cache.add(key, 0, timeout=3600)
+    return cache.incr(key) > RESUME_LINKS_PER_HOUR
 
 
 def resume(request, public_id, secret: str):

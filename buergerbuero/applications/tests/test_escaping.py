@@ -54,7 +54,9 @@ def test_script_in_every_text_field_stays_text(django_capture_on_commit_callback
         assert SCRIPT not in page and IMAGE not in page
         assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in page
     with django_capture_on_commit_callbacks(execute=True):
-        citizen.post(reverse("applications:summary", args=[application.public_id]), {"confirm": "on"})
+        citizen.post(
+            reverse("applications:summary", args=[application.public_id]), {"confirm": "on"}
+        )
     case = Case.objects.get(application=application)
 
     mine = citizen.get(reverse("applications:my_case", args=[case.reference])).content.decode()

@@ -360,3 +360,46 @@ def test_uploaded_documents_have_no_public_address(client, definition, settings)
     download = reverse("applications:my_document", args=[document.pk])
     assert Client().get(download).status_code == 404  # another browser
     assert client.get(download).status_code == 200  # the citizen's own
+
+
+def test_going_back_from_a_correct_step_keeps_it_complete(client, definition):
+    application = start(client)
+    client.post(step_url(application, "person"), person_data())
+    client.post(step_url(application, "schein"), licence_data(action="back"))
+    page = client.get(summary_url(application)).content.decode()
+    assert "Es fehlen noch Angaben" not in page
+
+
+def test_resume_links_are_limited_per_draft_and_hour(client, definition):
+    application = start(client)
+    later = reverse("applications:save_for_later", args=[application.public_id])
+    for _ in range(3):
+        assert client.post(later, {"email": "erika@example.org"}).status_code == 200
+    response = client.post(later, {"email": "someone@example.org"})
+    assert response.status_code == 422
+    assert "mehrere Links angefordert" in response.content.decode()
+
+
+def test_anonymous_citizen_writes_to_the_office_from_the_case_page(
+    client, definition, django_capture_on_commit_callbacks
+):
+    from buergerbuero.applications.services import definition_import
+
+    from .conftest import sample_definition
+
+    document = sample_definition()
+    document.pop("fee")
+    document["steps"][1]["fields"] = [
+        f for f in document["steps"][1]["fields"] if f["key"] != "summe"
+    ]
+    definition_import(document)
+    application = start(client)
+    client.post(step_url(application, "person"), person_data())
+    client.post(step_url(application, "schein"), licence_data())
+    client.post(summary_url(application), {"confirm": "on"})
+    case = Case.objects.get(application=application)
+    url = reverse("applications:my_case", args=[case.reference])
+    assert client.post(url, {"nachricht": "1", "body": ""}).status_code == 422
+    response = client.post(url, {"nachricht": "1", "body": "Ich bin ab Montag verreist."})
+    assert response.status_code == 302
+    assert case.messages.get().body == "Ich bin ab Montag verreist."
