@@ -275,6 +275,11 @@ class NoticeTemplate(Strict):
     )
     # "notice" (a letter) or "permit" (a document to show, e.g. a parking permit)
     kind: Literal["notice", "permit"] = "notice"
+    # The legal remedy (Rechtsbehelfsbelehrung): the city's default (a lawsuit at the
+    # administrative court) unless the service has its own text (e.g. an objection,
+    # Widerspruch, for municipal taxes) or none at all (a reply that is not an administrative act).
+    remedy: Text | None = None
+    no_remedy: bool = False
     permit_fields: list[str] = []  # answer keys printed on a permit
     valid_months_field: str | None = None  # answer (number of months) a permit is valid for
 

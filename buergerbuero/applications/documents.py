@@ -118,6 +118,12 @@ def _add_months(day: dt.date, months: int) -> dt.date:
 def remedy_html(case: Case, language: str):
     from buergerbuero.core.selectors import municipality_get
 
+    notice = case.application.definition.spec.notice
+    if notice is not None and notice.no_remedy:
+        return ""
+    if notice is not None and notice.remedy is not None:
+        with translation.override(language):
+            return markdown(str(notice.remedy))
     city = municipality_get()
     court = city.administrative_court or (
         "das zuständige Verwaltungsgericht" if language == "de" else "the competent court"

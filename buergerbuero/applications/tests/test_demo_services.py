@@ -228,3 +228,29 @@ def test_dog_deregistration_needs_a_second_caseworker(citizen, django_capture_on
     assert case.status == CaseStatus.APPROVED
     notice = case.notices.get()
     assert notice.issued_by == becker and notice.approved_by == schulz
+
+
+def test_notices_carry_the_remedy_of_their_service(citizen, django_capture_on_commit_callbacks):
+    """The default is a lawsuit at the administrative court; municipal taxes name the
+    objection (Widerspruch); a reply to a defect report is no administrative act."""
+    texts = {}
+    for slug, username in [
+        ("hund-anmelden", "becker"),
+        ("grundsteuer", "becker"),
+        ("maengelmelder", "sb-strassenbau"),
+    ]:
+        with django_capture_on_commit_callbacks(execute=True):
+            case = submit(citizen, apply(citizen, slug))
+        worker = get_user_model().objects.get(username=username)
+        casework.case_decide(
+            case,
+            user=worker,
+            decision=CaseStatus.APPROVED,
+            text="Erledigt.",
+            expected_version=case.version,
+        )
+        document = case.notices.get().document
+        texts[slug] = "\n".join(p.extract_text() for p in PdfReader(document.file.open("rb")).pages)
+    assert "Verwaltungsgericht Köln" in texts["hund-anmelden"]
+    assert "Widerspruch" in texts["grundsteuer"]
+    assert "Rechtsbehelfsbelehrung" not in texts["maengelmelder"]
