@@ -188,6 +188,7 @@ def citizen_message(case: Case, *, user, body: str) -> Message:
     message = Message.objects.create(case=case, from_citizen=True, author=author, body=body)
     Case.objects.filter(pk=case.pk).update(version=F("version") + 1, updated_at=timezone.now())
     CaseEvent.objects.create(case=case, kind=EventKind.MESSAGE, text=str(_("Nachricht an das Amt")))
+    transaction.on_commit(lambda: _notify_caseworker(case.pk, "message"))
     return message
 
 
@@ -213,6 +214,7 @@ def citizen_fulfil_request(request: DocumentRequest, *, user, checked_uploads) -
     Case.objects.filter(pk=case.pk).update(**changes)
     names = ", ".join(d.name for d in documents)
     CaseEvent.objects.create(case=case, kind=EventKind.DOCUMENT, text=names)
+    transaction.on_commit(lambda: _notify_caseworker(case.pk, "document"))
     return documents
 
 
@@ -368,3 +370,9 @@ def _notify_citizen(case_id: int, what: str) -> None:
     from .tasks import notify_citizen
 
     notify_citizen.enqueue(case_id, what)
+
+
+def _notify_caseworker(case_id: int, what: str) -> None:
+    from .tasks import notify_caseworker
+
+    notify_caseworker.enqueue(case_id, what)

@@ -134,6 +134,34 @@ def notify_citizen(case_id: int, what: str) -> None:
 
 
 @task()
+def notify_caseworker(case_id: int, what: str) -> None:
+    """Tell the assigned caseworker that the citizen answered (a message, a document).
+    Unassigned cases show up in the department's inbox instead."""
+    case = Case.objects.select_related("assigned_to", "service").get(pk=case_id)
+    if case.assigned_to is None or not case.assigned_to.email:
+        return
+    send_email(
+        to=case.assigned_to.email,
+        template=f"applications/email/caseworker_{what}",
+        context={
+            "reference": case.reference,
+            "service_name": case.service.name,
+            "case_url": site_url(_backoffice_path(case)),
+        },
+        language="de",
+        topic=f"case.caseworker_{what}",
+    )
+
+
+def _backoffice_path(case: Case) -> str:
+    from django.urls import reverse
+    from django.utils import translation
+
+    with translation.override("de"):
+        return reverse("backoffice:case", args=[case.reference])
+
+
+@task()
 def resume_link_send(application_id: int, path: str) -> None:
     application = Application.objects.select_related("service").get(pk=application_id)
     send_email(

@@ -403,3 +403,38 @@ def test_anonymous_citizen_writes_to_the_office_from_the_case_page(
     response = client.post(url, {"nachricht": "1", "body": "Ich bin ab Montag verreist."})
     assert response.status_code == 302
     assert case.messages.get().body == "Ich bin ab Montag verreist."
+
+
+def test_the_assigned_caseworker_hears_of_a_citizens_message(
+    client, definition, django_capture_on_commit_callbacks
+):
+    from django.contrib.auth import get_user_model
+
+    from buergerbuero.applications import casework
+    from buergerbuero.applications.services import definition_import
+
+    from .conftest import sample_definition
+
+    document = sample_definition()
+    document.pop("fee")
+    document["steps"][1]["fields"] = [
+        f for f in document["steps"][1]["fields"] if f["key"] != "summe"
+    ]
+    definition_import(document)
+    application = start(client)
+    client.post(step_url(application, "person"), person_data())
+    client.post(step_url(application, "schein"), licence_data())
+    client.post(summary_url(application), {"confirm": "on"})
+    case = Case.objects.get(application=application)
+    worker = get_user_model().objects.get(username="sb-umweltamt")
+    casework.case_claim(case, user=worker, expected_version=case.version)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            reverse("applications:my_case", args=[case.reference]),
+            {"nachricht": "1", "body": "Meine Telefonnummer hat sich geändert."},
+        )
+    message = next(m for m in mail.outbox if m.to == [worker.email])
+    assert case.reference in message.subject
+    assert "Telefonnummer" not in message.body  # personal data stays in the case file
+    assert f"/sachbearbeitung/vorgaenge/{case.reference}/" in message.body
