@@ -22,7 +22,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.http import QueryDict
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 from schwifty import IBAN
 from schwifty.exceptions import SchwiftyException
@@ -185,7 +185,14 @@ def answers_to_data(step: Step, answers: dict[str, Any]) -> dict[str, list[str]]
 
 
 def _preview(spec: FieldSpec, data: QueryDict, name: str) -> Any:
-    """What an answer would be, read leniently from raw data (for conditions only)."""
+    """What an answer would be, read leniently from raw data (for conditions and the
+    computed values shown while the citizen types)."""
+    if spec.type == "group":
+        count = _int(data.get(f"{name}__count"), 0)
+        return [
+            {sub.key: _preview(sub, data, f"{name}__{i}__{sub.key}") for sub in spec.fields}
+            for i in range(count)
+        ]
     if spec.type == "choice" and spec.widget == "checkbox":
         return data.getlist(name)
     if spec.type == "address":
@@ -196,7 +203,8 @@ def _preview(spec: FieldSpec, data: QueryDict, name: str) -> Any:
     if spec.type == "yesno":
         return {YES: True, NO: False}.get(value)
     if spec.type == "number" and value:
-        return value.replace(",", ".")
+        # German input: "1.234,50" -> "1234.50"; "2,5" -> "2.5"; "1234.5" stays
+        return value.replace(".", "").replace(",", ".") if "," in value else value
     return value
 
 
@@ -333,7 +341,11 @@ class StepForm(forms.Form):
                 item["can_add"] = self.group_counts[key] < spec.max_items
                 item["can_remove"] = self.group_counts[key] > spec.min_items
             elif spec.type == "computed":
-                item["value"] = self.definition.computed_value(spec, self.preview)
+                value = self.definition.computed_value(spec, self.preview)
+                if spec.compute != "fee_total":  # fees: the |cents filter formats them
+                    number = formats.number_format(value, use_l10n=True, force_grouping=True)
+                    value = f"{number} {spec.unit}".strip()
+                item["value"] = value
             elif spec.type != "info":
                 item["field"] = self[key]
             items.append(item)

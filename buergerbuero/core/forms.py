@@ -22,12 +22,11 @@ class KernBoundField(BoundField):
     def build_widget_attrs(self, attrs, widget=None):
         attrs = super().build_widget_attrs(attrs, widget)
         widget = widget or self.field.widget
-        if isinstance(widget, widgets.CheckboxInput):
+        # CheckboxSelectMultiple is a subclass of RadioSelect: ask for it first.
+        if isinstance(widget, widgets.CheckboxInput | widgets.CheckboxSelectMultiple):
             css = "kern-form-check__checkbox"
         elif isinstance(widget, widgets.RadioSelect):
             css = "kern-form-check__radio"
-        elif isinstance(widget, widgets.CheckboxSelectMultiple):
-            css = "kern-form-check__checkbox"
         elif isinstance(widget, widgets.Select):
             css = "kern-form-input__select"
         else:

@@ -3,6 +3,11 @@
 // server decides visibility on "Weiter" and every button saves.
 (function () {
   "use strict";
+  // After "Weiter" with mistakes, the error summary takes the focus: a screen reader
+  // reads it first, and its links lead to each field.
+  const summary = document.getElementById("fehler");
+  if (summary) summary.focus();
+
   const form = document.querySelector("form[data-autosave]");
   if (!form) return;
 
