@@ -195,8 +195,10 @@ def step_save(
     others are kept); answers that pass validation become the step's answers. Whether the
     messages are shown is the caller's choice ("Weiter" shows them, "Zurück" does not)."""
     spec = application.definition.spec
-    uploaded, file_errors = _store_uploads(application, step, files, user=user)
     form = step_form(application, step, user=user, data=post)
+    # Files only for the questions this step asks (a hidden upload field asks for nothing).
+    uploaded, file_errors = _store_uploads(application, step, files, user=user, asked=form.visible)
+    form.documents = documents_by_field(application)
     form.file_errors = file_errors
     application.raw[step.key] = _raw_of(form, post)
     valid = form.is_valid() and not file_errors
@@ -216,12 +218,12 @@ def step_save(
 
 
 def _store_uploads(
-    application, step, files, *, user
+    application, step, files, *, user, asked
 ) -> tuple[list[Document], dict[str, list[str]]]:
     stored, errors = [], {}
     existing = documents_by_field(application)
     for spec in step.fields:
-        if spec.type != "file":
+        if spec.type != "file" or not asked(spec):
             continue
         for upload in files.getlist(spec.key) if files else []:
             if len(existing.get(spec.key, [])) >= (spec.max_files if spec.multiple else 1):
@@ -270,8 +272,16 @@ def document_store(
 
 
 def _remove_documents(application: Application, form: StepForm) -> None:
+    """Files the citizen ticked "entfernen" for, and those of questions no longer asked."""
     for spec in form.step.fields:
         if spec.type != "file":
+            continue
+        if not form.visible(spec):
+            for document in application.documents.filter(
+                field_key=spec.key, kind=DocumentKind.UPLOAD
+            ):
+                document.file.delete(save=False)
+                document.delete()
             continue
         for pk in form.cleaned_data.get(f"{spec.key}__remove", []):
             document = application.documents.filter(pk=pk, kind=DocumentKind.UPLOAD).first()

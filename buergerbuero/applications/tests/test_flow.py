@@ -438,3 +438,17 @@ def test_the_assigned_caseworker_hears_of_a_citizens_message(
     assert case.reference in message.subject
     assert "Telefonnummer" not in message.body  # personal data stays in the case file
     assert f"/sachbearbeitung/vorgaenge/{case.reference}/" in message.body
+
+
+def test_a_file_for_a_question_no_longer_asked_is_not_kept(client, definition):
+    application = start(client)
+    client.post(step_url(application, "person"), person_data())
+    url = step_url(application, "schein")
+    client.post(url, {**licence_data(ermaessigt="ja", anzahl=""), "nachweis": png_file()})
+    assert application.documents.count() == 1
+    # the citizen changes the answer: the proof is not needed, and not kept
+    assert client.post(url, licence_data(ermaessigt="nein")).status_code == 302
+    assert application.documents.count() == 0
+    # a file sent for a hidden question is not stored at all
+    client.post(url, {**licence_data(ermaessigt="nein"), "nachweis": png_file()})
+    assert application.documents.count() == 0
