@@ -216,7 +216,8 @@ def _jsonable(spec: FieldSpec, value: Any) -> Any:
     if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, Decimal):
-        return str(value.normalize()) if value == value.to_integral() else str(value)
+        # "10", not "1E+1"; "2.50" stays as typed (its decimals are the field's)
+        return str(value.quantize(Decimal(1))) if value == value.to_integral() else str(value)
     return value
 
 

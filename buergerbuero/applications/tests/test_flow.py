@@ -452,3 +452,20 @@ def test_a_file_for_a_question_no_longer_asked_is_not_kept(client, definition):
     # a file sent for a hidden question is not stored at all
     client.post(url, {**licence_data(ermaessigt="nein"), "nachweis": png_file()})
     assert application.documents.count() == 0
+
+
+def test_numbers_are_kept_as_numbers_people_read(client, definition):
+    application = start(client)
+    client.post(step_url(application, "person"), person_data())
+    client.post(
+        step_url(application, "schein"),
+        licence_data(
+            art="fuenf", anzahl="5", begleitung__count="1",
+            begleitung__0__vorname="Ben", begleitung__0__alter="10",
+        ),
+    )  # fmt: skip
+    application.refresh_from_db()
+    assert application.answers["anzahl"] == "5"
+    assert application.answers["begleitung"][0]["alter"] == "10"  # not "1E+1"
+    page = client.get(summary_url(application)).content.decode()
+    assert "240,00" in page  # 5 × 48,00 €
