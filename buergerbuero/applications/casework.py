@@ -96,6 +96,7 @@ def _event(case, kind, user, text="", public=True) -> CaseEvent:
 
 @transaction.atomic
 def case_claim(case: Case, *, user, expected_version: int) -> Case:
+    previous = case.assigned_to
     changes = {"assigned_to": user}
     if case.status == CaseStatus.SUBMITTED:
         changes["status"] = CaseStatus.IN_PROGRESS
@@ -104,12 +105,18 @@ def case_claim(case: Case, *, user, expected_version: int) -> Case:
         case,
         EventKind.ASSIGNED,
         user,
-        str(_("übernommen von {name}")).format(name=user.display_name),
+        str(_("übernommen von {name}")).format(name=user.display_name)
+        + (
+            str(_(" (bisher {name})")).format(name=previous.display_name)
+            if previous is not None and previous != user
+            else ""
+        ),
         public=False,
     )
     if changes.get("status"):
         _event(case, EventKind.STATUS, user, str(CaseStatus.IN_PROGRESS.label))
-    audit(user, "case.claim", case)
+    detail = f"previously {previous.get_username()}" if previous and previous != user else ""
+    audit(user, "case.claim", case, detail=detail)
     return case
 
 

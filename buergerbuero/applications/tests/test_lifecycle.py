@@ -177,3 +177,21 @@ def test_verification_page_confirms_a_genuine_notice_without_personal_data(clien
     fake = client.get(reverse("applications:verify", args=["AAAA-BBBB-CCCC"]))
     assert fake.status_code == 404
     assert "keinen Bescheid" in fake.content.decode()
+
+
+def test_taking_over_a_colleagues_case_is_on_record(client):
+    from django.contrib.auth import get_user_model
+
+    from buergerbuero.applications import casework
+
+    definition_import(_free_definition())
+    case = services.application_submit(filled_application(client).pk)
+    first = get_user_model().objects.get(username="sb-umweltamt")
+    second = get_user_model().objects.create_user("sb-umwelt-2", is_staff=True)
+    second.departments.set([case.department])
+    case = casework.case_claim(case, user=first, expected_version=case.version)
+    case = casework.case_claim(case, user=second, expected_version=case.version)
+    assert case.assigned_to == second
+    entry = AuditEntry.objects.filter(case_reference=case.reference, action="case.claim").first()
+    assert entry.actor_name == "sb-umwelt-2" and "sb-umweltamt" in entry.detail
+    assert case.events.filter(text__contains="bisher").exists()
