@@ -21,7 +21,6 @@ from collections.abc import Callable
 from functools import wraps
 
 from django.contrib import messages
-from django.contrib.auth import get_user_model
 from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
@@ -51,7 +50,7 @@ from .backoffice_forms import (
     status_choices,
     status_filter_choices,
 )
-from .models import AuditEntry, Case, CaseStatus, Document, EventKind
+from .models import AuditEntry, Case, CaseStatus, EventKind
 from .presentation import fee_summary, summary_sections
 
 logger = logging.getLogger("buergerbuero.applications")
@@ -380,7 +379,7 @@ def available_actions(case: Case, user) -> list[str]:
 
 def _form_extras(form_class: type[CaseActionForm], case: Case) -> dict:
     if form_class is AssignForm:
-        return {"colleagues": colleagues_of(case)}
+        return {"colleagues": selectors.colleagues_of(case)}
     return {}
 
 
@@ -392,15 +391,6 @@ def _action_form(form_class, case: Case, *, data=None) -> CaseActionForm:
         text = casework.notice_text_default(case, decision, language=language)
         return form_class(case=case, initial={"text": text})
     return form_class(data, case=case, **extras)
-
-
-def colleagues_of(case: Case):
-    """Who may take the case over: active staff of its department."""
-    return (
-        get_user_model()
-        .objects.filter(departments=case.department_id, is_staff=True, is_active=True)
-        .order_by("last_name", "first_name", "username")
-    )
 
 
 def _case_page(request, case: Case, *, bound: CaseActionForm | None = None, alert=None, status=200):
@@ -490,13 +480,7 @@ AUDIT_ACTION_LABELS = {
 
 @caseworker_required
 def document_download(request, pk: int):
-    document = (
-        Document.objects.select_related("application__case")
-        .filter(pk=pk, application__case__in=selectors.cases_for_staff(request.user))
-        .first()
-    )
-    if document is None:
-        raise Http404
+    document = selectors.document_for_staff(request.user, pk)
     try:
         handle = document.file.open("rb")
     except FileNotFoundError:

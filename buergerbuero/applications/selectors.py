@@ -96,6 +96,32 @@ def inbox(user, *, status: str = "open", service: str = "", assigned: str = "", 
     return cases.order_by("created_at")
 
 
+def document_for_staff(user, pk: int):
+    """A document of a case of the caseworker's departments; 404 otherwise (drafts'
+    documents are the citizen's alone)."""
+    from .models import Document
+
+    document = (
+        Document.objects.select_related("application__case")
+        .filter(pk=pk, application__case__in=cases_for_staff(user))
+        .first()
+    )
+    if document is None:
+        raise Http404
+    return document
+
+
+def colleagues_of(case: Case):
+    """Who may take the case over: active staff of its department."""
+    from django.contrib.auth import get_user_model
+
+    return (
+        get_user_model()
+        .objects.filter(departments=case.department_id, is_staff=True, is_active=True)
+        .order_by("last_name", "first_name", "username")
+    )
+
+
 def staff_case(user, reference: str) -> Case:
     case = (
         cases_for_staff(user)
