@@ -258,3 +258,32 @@ def cases_anonymise() -> int:
     if count:
         logger.info("%s cases anonymised after their retention period", count)
     return count
+
+
+def orphan_files_remove(*, min_age: dt.timedelta = dt.timedelta(hours=6)) -> int:
+    """Files in the case file's storage that no document refers to — left behind when a
+    transaction that had already written its PDF was rolled back. Only folders touched in
+    the last week are looked at, and only files older than ``min_age``."""
+    from .models import private_storage
+
+    storage = private_storage()
+    if not storage.exists("applications"):
+        return 0
+    now = timezone.now()
+    removed = 0
+    folders, _files = storage.listdir("applications")
+    for folder in folders:
+        path = f"applications/{folder}"
+        if now - storage.get_modified_time(path) > dt.timedelta(days=7):
+            continue
+        referenced = set(
+            Document.objects.filter(file__startswith=f"{path}/").values_list("file", flat=True)
+        )
+        for name in storage.listdir(path)[1]:
+            full = f"{path}/{name}"
+            if full not in referenced and now - storage.get_modified_time(full) > min_age:
+                storage.delete(full)
+                removed += 1
+    if removed:
+        logger.info("%s orphaned document files removed", removed)
+    return removed

@@ -195,3 +195,32 @@ def test_taking_over_a_colleagues_case_is_on_record(client):
     entry = AuditEntry.objects.filter(case_reference=case.reference, action="case.claim").first()
     assert entry.actor_name == "sb-umwelt-2" and "sb-umweltamt" in entry.detail
     assert case.events.filter(text__contains="bisher").exists()
+
+
+def test_a_file_left_by_a_rolled_back_transaction_is_removed(client):
+    import os
+
+    from django.core.files.base import ContentFile
+
+    from buergerbuero.applications.models import private_storage
+    from buergerbuero.applications.tasks import orphan_files_remove
+
+    definition_import(_free_definition())
+    application = filled_application(client)
+    storage = private_storage()
+    kept = storage.save(f"applications/{application.public_id}/kept", ContentFile(b"%PDF-1.7"))
+    application.documents.create(
+        kind="receipt",
+        file=kept,
+        name="kept.pdf",
+        content_type="application/pdf",
+        size=8,
+        sha256="x",
+    )
+    orphan = storage.save(f"applications/{application.public_id}/orphan", ContentFile(b"%PDF-1.7"))
+    assert orphan_files_remove() == 0  # too fresh: its transaction may still be running
+    old = timezone.now().timestamp() - 7 * 3600
+    os.utime(storage.path(orphan), (old, old))
+    os.utime(storage.path(kept), (old, old))
+    assert orphan_files_remove() == 1
+    assert not storage.exists(orphan) and storage.exists(kept)
