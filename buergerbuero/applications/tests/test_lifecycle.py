@@ -8,6 +8,7 @@ import threading
 
 import pytest
 from django.core import mail
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.db import connection
 from django.urls import reverse
@@ -224,3 +225,25 @@ def test_a_file_left_by_a_rolled_back_transaction_is_removed(client):
     os.utime(storage.path(kept), (old, old))
     assert orphan_files_remove() == 1
     assert not storage.exists(orphan) and storage.exists(kept)
+
+
+def test_city_admin_edits_a_form_in_the_admin_as_a_new_version(client, definition):
+    import json
+
+    from django.contrib.auth import get_user_model
+
+    client.force_login(get_user_model().objects.get(username="admin"))
+    url = reverse("admin:applications_formdefinition_change", args=[definition.pk])
+    changed = sample_definition()
+    changed["steps"][0]["title"] = {"de": "Über Sie", "en": "About you"}
+    response = client.post(url, {"document": json.dumps(changed)})
+    assert response.status_code == 302
+    active = FormDefinition.objects.get(service__slug=TEST_SERVICE, is_active=True)
+    assert active.version == definition.version + 1
+    definition.refresh_from_db()
+    assert definition.document["steps"][0]["title"]["de"] == "Ihre Angaben"  # old one intact
+    broken = client.post(url, {"document": json.dumps({**changed, "steps": []})})
+    assert broken.status_code == 200 and "steps" in broken.content.decode()
+    upload = SimpleUploadedFile("form.json", json.dumps(changed).encode(), "application/json")
+    imported = client.post(reverse("admin:forms_import"), {"file": upload}, follow=True)
+    assert "unverändert" in imported.content.decode()
