@@ -14,8 +14,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import connection, transaction
 from django.http import QueryDict
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -153,9 +152,15 @@ def documents_by_field(application: Application) -> dict[str, list[Document]]:
 
 
 def step_form(
-    application: Application, step: Step, *, user=None, data: QueryDict | None = None
+    application: Application,
+    step: Step,
+    *,
+    user=None,
+    data: QueryDict | None = None,
+    documents: dict[str, list[Document]] | None = None,
 ) -> StepForm:
-    """The step's form bound to ``data`` (a POST) or to what was saved for the step."""
+    """The step's form bound to ``data`` (a POST) or to what was saved for the step;
+    ``documents`` (from :func:`documents_by_field`) saves a query per step when known."""
     spec = application.definition.spec
     prefill, prefilled = prefilled_answers(application, step, user)
     if data is None:
@@ -170,7 +175,7 @@ def step_form(
         step,
         data=data,
         answers=application.answers,
-        documents=documents_by_field(application),
+        documents=documents if documents is not None else documents_by_field(application),
         prefilled=prefilled,
     )
 
@@ -321,11 +326,13 @@ def incomplete_steps(application: Application, *, user=None) -> list[Step]:
     """Steps whose saved answers do not pass validation now (server is the truth)."""
     spec: FormDefinitionDocument = application.definition.spec
     failing = []
+    documents = documents_by_field(application)
     for step in spec.visible_steps(application.answers):
         if step.key not in application.completed_steps or step.key in application.raw:
             failing.append(step)
             continue
-        form = step_form(application, step, user=user, data=_data_of(step, application.answers))
+        data = _data_of(step, application.answers)
+        form = step_form(application, step, user=user, data=data, documents=documents)
         if not form.is_valid():
             failing.append(step)
     return failing
@@ -346,16 +353,21 @@ class NotReady(Exception):
 
 
 def reference_next(prefix: str = "K") -> str:
-    """``K-2026-000123``: unique per prefix and year, gap-free under a row lock."""
+    """``K-2026-000123``: unique per prefix and year, gap-free.
+
+    One upsert that returns the new number (PostgreSQL and SQLite ≥ 3.35 both speak
+    ``INSERT … ON CONFLICT … DO UPDATE … RETURNING``): the counter row is locked only for
+    that statement's part of the caller's transaction."""
     year = timezone.localdate().year
-    with transaction.atomic():
-        try:
-            with transaction.atomic():
-                ReferenceCounter.objects.get_or_create(prefix=prefix, year=year)
-        except IntegrityError:  # another process created it first
-            pass
-        ReferenceCounter.objects.filter(prefix=prefix, year=year).update(last=F("last") + 1)
-        number = ReferenceCounter.objects.get(prefix=prefix, year=year).last
+    table = connection.ops.quote_name(ReferenceCounter._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (prefix, year, last) VALUES (%s, %s, 1) "  # noqa: S608
+            f"ON CONFLICT (prefix, year) DO UPDATE SET last = {table}.last + 1 "
+            "RETURNING last",
+            [prefix, year],
+        )
+        (number,) = cursor.fetchone()
     return f"{prefix}-{year}-{number:06d}"
 
 
@@ -394,9 +406,12 @@ def application_submit(application_id: int) -> Case:
     The application row is locked; a second call (double click, resent form, a payment
     callback racing the citizen's return) finds the case and returns it."""
     with transaction.atomic():
+        # Only the application's row: locking the joined service, department and form
+        # (the same for every application of a service) made submissions queue up
+        # (bench/submissions.py).
         application = (
-            Application.objects.select_for_update()
-            .select_related("service__department", "definition")
+            Application.objects.select_for_update(of=("self",))
+            .select_related("service__department", "definition", "user")
             .get(pk=application_id)
         )
         existing = Case.objects.filter(application=application).first()
@@ -409,7 +424,9 @@ def application_submit(application_id: int) -> Case:
         application.submitted_at = now
         application.expires_at = None
         application.raw = {}
-        application.save()
+        application.save(
+            update_fields=["status", "submitted_at", "expires_at", "raw", "updated_at"]
+        )
         case = Case.objects.create(
             reference=reference_next(),
             application=application,
@@ -418,7 +435,9 @@ def application_submit(application_id: int) -> Case:
             applicant_name=applicant_name(application)[:200],
         )
         CaseEvent.objects.create(case=case, kind=EventKind.SUBMITTED, text="")
-        transaction.on_commit(lambda: _after_submission(case.pk))
+        # Queued in the same transaction (the database backend): the receipt task exists
+        # exactly when the case does, even if this process dies right after the commit.
+        _after_submission(case.pk)
     logger.info("application %s submitted as %s", application.public_id, case.reference)
     return case
 

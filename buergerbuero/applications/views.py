@@ -249,7 +249,7 @@ def summary(request, public_id):
         return elsewhere
     incomplete = services.incomplete_steps(application, user=application.user)
     fee = fee_summary(application)
-    payment = payment_for(application.payment_purpose)
+    payment = payment_for(application.payment_purpose) if fee else None
     form = ConfirmForm(request.POST if request.method == "POST" else None)
     status = 200
     if request.method == "POST":
