@@ -347,7 +347,9 @@ def submitted(request, public_id):
     case = Case.objects.filter(application=application).select_related("service").first()
     if case is None:
         return redirect("applications:summary", application.public_id)
-    notices = Notice.objects.filter(case=case).select_related("document")
+    notices = list(Notice.objects.filter(case=case).select_related("document"))
+    receipt = application.documents.filter(kind=DocumentKind.RECEIPT).first()
+    automatic = application.definition.spec.automatic
     return render(
         request,
         "applications/submitted.html",
@@ -355,8 +357,11 @@ def submitted(request, public_id):
             "application": application,
             "case": case,
             "notices": notices,
-            "receipt": application.documents.filter(kind=DocumentKind.RECEIPT).first(),
+            "receipt": receipt,
             "email": services_email(application),
+            # The worker makes the receipt (and an automatic service's document) within
+            # seconds: until then the page asks again (htmx), without a full reload.
+            "pending": receipt is None or (automatic and not notices),
         },
     )
 

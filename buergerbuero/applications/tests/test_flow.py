@@ -469,3 +469,26 @@ def test_numbers_are_kept_as_numbers_people_read(client, definition):
     assert application.answers["begleitung"][0]["alter"] == "10"  # not "1E+1"
     page = client.get(summary_url(application)).content.decode()
     assert "240,00" in page  # 5 × 48,00 €
+
+
+def test_confirmation_page_waits_for_the_receipt_without_a_reload(client, definition):
+    from buergerbuero.applications.services import definition_import
+
+    from .conftest import sample_definition
+
+    document = sample_definition()
+    document.pop("fee")
+    document["steps"][1]["fields"] = [
+        f for f in document["steps"][1]["fields"] if f["key"] != "summe"
+    ]
+    definition_import(document)
+    application = start(client)
+    client.post(step_url(application, "person"), person_data())
+    client.post(step_url(application, "schein"), licence_data())
+    client.post(summary_url(application), {"confirm": "on"})
+    url = reverse("applications:submitted", args=[application.public_id])
+    page = client.get(url).content.decode()
+    assert "Eingangsbestätigung herunterladen" in page and "every 2s" not in page
+    application.documents.filter(kind="receipt").delete()  # as if the worker were busy
+    page = client.get(url).content.decode()
+    assert 'hx-trigger="every 2s"' in page and "in wenigen Sekunden" in page
