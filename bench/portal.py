@@ -42,6 +42,8 @@ import brotli  # whitenoise[brotli] brings it; decodes .br stylesheets to find t
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # run as a script from the checkout
 
+from machine import cpu_model, system_ticks  # noqa: E402
+
 from buergerbuero.core.portal_process import (  # noqa: E402
     PortalDidNotStart,
     manage,
@@ -281,17 +283,6 @@ def run_wrk(wrk: str, url: str, duration: int, connections: int, script: Path) -
 OTHERS_WARN_PERCENT = 5.0
 
 
-def system_ticks() -> tuple[int, int]:
-    """(busy, total) CPU ticks of the whole machine since boot, from /proc/stat."""
-    user, nice, system, idle, iowait, irq, softirq, steal = (
-        int(n) for n in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]
-    )
-    # Interrupt time is left out of "busy": the kernel may bill the loopback traffic between
-    # wrk and the server there rather than to either process. Steal (other VMs) stays in.
-    busy = user + nice + system + steal
-    return busy, busy + idle + iowait + irq + softirq
-
-
 @dataclass
 class Process:
     parent: int
@@ -444,14 +435,6 @@ def page_weight(base_url: str, path: str) -> list[Transfer]:
 
 def kb(size: int) -> float:
     return size / 1000
-
-
-def cpu_model() -> str:
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    return platform.processor() or "unknown"
 
 
 def cpu_busy_percent(seconds: float = 2.0) -> float | None:

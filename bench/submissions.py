@@ -47,6 +47,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
+from machine import cpu_model, system_ticks
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # run as a script from the checkout
 
@@ -554,15 +556,6 @@ def fire(
 # ============================================================================ CPU accounting
 
 
-def system_ticks() -> tuple[int, int]:
-    """(busy, total) CPU ticks of the machine (as bench/portal.py counts them)."""
-    user, nice, system, idle, iowait, irq, softirq, steal = (
-        int(n) for n in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]
-    )
-    busy = user + nice + system + steal
-    return busy, busy + idle + iowait + irq + softirq
-
-
 @dataclass
 class Proc:
     parent: int
@@ -928,14 +921,6 @@ def server_log_summary(text: str) -> tuple[dict[str, int], list[str]]:
 
 def ms(value: float | None) -> str:
     return "–" if value is None else f"{value:.1f}"
-
-
-def cpu_model() -> str:
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    return platform.processor() or "unknown"
 
 
 def version(package: str) -> str:

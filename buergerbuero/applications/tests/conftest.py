@@ -64,6 +64,16 @@ def sample_definition(**overrides) -> dict:
     return document
 
 
+def free_sample_definition() -> dict:
+    """The sample without a fee: submitted straight from the summary, no payment."""
+    document = sample_definition()
+    document.pop("fee")
+    document["steps"][1]["fields"] = [
+        f for f in document["steps"][1]["fields"] if f["key"] != "summe"
+    ]
+    return document
+
+
 @pytest.fixture
 def definition(db):
     from buergerbuero.applications.services import definition_import

@@ -13,7 +13,7 @@ from buergerbuero.applications import casework
 from buergerbuero.applications.models import Application, Case, CaseStatus
 from buergerbuero.applications.services import definition_import
 
-from .conftest import licence_data, person_data, sample_definition
+from .conftest import free_sample_definition, licence_data, person_data
 
 pytestmark = pytest.mark.django_db
 
@@ -26,12 +26,7 @@ def pdf_text(document) -> str:
 
 
 def test_script_in_every_text_field_stays_text(django_capture_on_commit_callbacks):
-    document = sample_definition()
-    document.pop("fee")
-    document["steps"][1]["fields"] = [
-        f for f in document["steps"][1]["fields"] if f["key"] != "summe"
-    ]
-    definition_import(document)
+    definition_import(free_sample_definition())
     citizen = Client()
     citizen.force_login(get_user_model().objects.get(username="buerger"))
     citizen.post(reverse("applications:start", args=["fischereischein"]))

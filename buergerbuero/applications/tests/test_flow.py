@@ -10,9 +10,16 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from buergerbuero.applications.models import Application, ApplicationStatus, Case
+from buergerbuero.applications.services import definition_import
 from buergerbuero.payments.models import Payment, PaymentStatus
 
-from .conftest import TEST_SERVICE, licence_data, person_data, png_file
+from .conftest import (
+    TEST_SERVICE,
+    free_sample_definition,
+    licence_data,
+    person_data,
+    png_file,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -178,16 +185,7 @@ def test_logged_in_citizen_sees_prefilled_and_marked_fields(client, definition):
 
 
 def test_free_application_is_submitted_once_with_a_readable_reference(client, definition):
-    from buergerbuero.applications.services import definition_import
-
-    from .conftest import sample_definition
-
-    document = sample_definition()
-    document["fee"] = None
-    document["steps"][1]["fields"] = [
-        f for f in document["steps"][1]["fields"] if f["key"] != "summe"
-    ]
-    definition_import({k: v for k, v in document.items() if v is not None})
+    definition_import(free_sample_definition())
     application = start(client)
     client.post(step_url(application, "person"), person_data())
     client.post(step_url(application, "schein"), licence_data())
@@ -320,16 +318,7 @@ def test_anonymous_citizen_follows_the_case_through_the_link_in_the_email(
 ):
     from django.test import Client
 
-    from buergerbuero.applications.services import definition_import
-
-    from .conftest import sample_definition
-
-    document = sample_definition()
-    document.pop("fee")
-    document["steps"][1]["fields"] = [
-        f for f in document["steps"][1]["fields"] if f["key"] != "summe"
-    ]
-    definition_import(document)
+    definition_import(free_sample_definition())
     application = start(client)
     client.post(step_url(application, "person"), person_data())
     client.post(step_url(application, "schein"), licence_data())
@@ -383,16 +372,7 @@ def test_resume_links_are_limited_per_draft_and_hour(client, definition):
 def test_anonymous_citizen_writes_to_the_office_from_the_case_page(
     client, definition, django_capture_on_commit_callbacks
 ):
-    from buergerbuero.applications.services import definition_import
-
-    from .conftest import sample_definition
-
-    document = sample_definition()
-    document.pop("fee")
-    document["steps"][1]["fields"] = [
-        f for f in document["steps"][1]["fields"] if f["key"] != "summe"
-    ]
-    definition_import(document)
+    definition_import(free_sample_definition())
     application = start(client)
     client.post(step_url(application, "person"), person_data())
     client.post(step_url(application, "schein"), licence_data())
@@ -411,16 +391,8 @@ def test_the_assigned_caseworker_hears_of_a_citizens_message(
     from django.contrib.auth import get_user_model
 
     from buergerbuero.applications import casework
-    from buergerbuero.applications.services import definition_import
 
-    from .conftest import sample_definition
-
-    document = sample_definition()
-    document.pop("fee")
-    document["steps"][1]["fields"] = [
-        f for f in document["steps"][1]["fields"] if f["key"] != "summe"
-    ]
-    definition_import(document)
+    definition_import(free_sample_definition())
     application = start(client)
     client.post(step_url(application, "person"), person_data())
     client.post(step_url(application, "schein"), licence_data())
@@ -472,16 +444,7 @@ def test_numbers_are_kept_as_numbers_people_read(client, definition):
 
 
 def test_confirmation_page_waits_for_the_receipt_without_a_reload(client, definition):
-    from buergerbuero.applications.services import definition_import
-
-    from .conftest import sample_definition
-
-    document = sample_definition()
-    document.pop("fee")
-    document["steps"][1]["fields"] = [
-        f for f in document["steps"][1]["fields"] if f["key"] != "summe"
-    ]
-    definition_import(document)
+    definition_import(free_sample_definition())
     application = start(client)
     client.post(step_url(application, "person"), person_data())
     client.post(step_url(application, "schein"), licence_data())

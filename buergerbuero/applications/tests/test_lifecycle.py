@@ -24,7 +24,13 @@ from buergerbuero.applications.models import (
 )
 from buergerbuero.applications.services import DefinitionImportError, definition_import
 
-from .conftest import TEST_SERVICE, licence_data, person_data, sample_definition
+from .conftest import (
+    TEST_SERVICE,
+    free_sample_definition,
+    licence_data,
+    person_data,
+    sample_definition,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -85,7 +91,7 @@ def test_concurrent_submissions_of_the_same_draft_make_one_case(client):
         # An in-memory SQLite test database is one connection; threads cannot race on it.
         # The suite runs again on PostgreSQL (CI), where they do.
         pytest.skip("needs a database with real concurrent connections (PostgreSQL)")
-    definition_import(_free_definition())
+    definition_import(free_sample_definition())
     application = filled_application(client)
     barrier = threading.Barrier(4)
     results, errors = [], []
@@ -107,15 +113,6 @@ def test_concurrent_submissions_of_the_same_draft_make_one_case(client):
     assert not errors, errors
     assert len(set(results)) == 1
     assert Case.objects.filter(application=application).count() == 1
-
-
-def _free_definition() -> dict:
-    document = sample_definition()
-    document.pop("fee")
-    document["steps"][1]["fields"] = [
-        f for f in document["steps"][1]["fields"] if f["key"] != "summe"
-    ]
-    return document
 
 
 def test_drafts_are_reminded_then_deleted_with_their_uploads(
@@ -142,7 +139,7 @@ def test_drafts_are_reminded_then_deleted_with_their_uploads(
 
 
 def test_cases_past_retention_are_anonymised_and_their_trace_stays(client):
-    definition_import(_free_definition())
+    definition_import(free_sample_definition())
     application = filled_application(client)
     case = services.application_submit(application.pk)
     Case.objects.filter(pk=case.pk).update(
@@ -162,7 +159,7 @@ def test_cases_past_retention_are_anonymised_and_their_trace_stays(client):
 def test_verification_page_confirms_a_genuine_notice_without_personal_data(client):
     from buergerbuero.applications.casework import notice_issue
 
-    definition_import(_free_definition())
+    definition_import(free_sample_definition())
     application = filled_application(client)
     case = services.application_submit(application.pk)
     notice = notice_issue(case, decision=CaseStatus.APPROVED, text="Genehmigt.")
@@ -185,7 +182,7 @@ def test_taking_over_a_colleagues_case_is_on_record(client):
 
     from buergerbuero.applications import casework
 
-    definition_import(_free_definition())
+    definition_import(free_sample_definition())
     case = services.application_submit(filled_application(client).pk)
     first = get_user_model().objects.get(username="sb-umweltamt")
     second = get_user_model().objects.create_user("sb-umwelt-2", is_staff=True)
@@ -206,7 +203,7 @@ def test_a_file_left_by_a_rolled_back_transaction_is_removed(client):
     from buergerbuero.applications.models import private_storage
     from buergerbuero.applications.tasks import orphan_files_remove
 
-    definition_import(_free_definition())
+    definition_import(free_sample_definition())
     application = filled_application(client)
     storage = private_storage()
     kept = storage.save(f"applications/{application.public_id}/kept", ContentFile(b"%PDF-1.7"))
