@@ -12,7 +12,7 @@ import logging
 import re
 import secrets
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.urls import reverse
@@ -200,9 +200,23 @@ def citizen_message(case: Case, *, user, body: str) -> Message:
 
 
 @transaction.atomic
-def citizen_fulfil_request(request: DocumentRequest, *, user, checked_uploads) -> list[Document]:
+def citizen_fulfil_request(request: DocumentRequest, *, user, uploads) -> list[Document]:
+    """The citizen's answer to a document request: every file is checked (content, size,
+    virus scan); if any is refused, nothing is stored and ValidationError names each."""
+    from buergerbuero.core.uploads import check_upload
+
     from .services import document_store
 
+    if not uploads:
+        raise ValidationError(_("Bitte wählen Sie eine Datei aus."), code="required")
+    checked_uploads, problems = [], []
+    for upload in uploads:
+        try:
+            checked_uploads.append(check_upload(upload))
+        except ValidationError as error:
+            problems.extend(f"{upload.name}: {message}" for message in error.messages)
+    if problems:
+        raise ValidationError(problems)
     case = request.case
     documents = [
         document_store(

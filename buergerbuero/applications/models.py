@@ -98,7 +98,6 @@ class Application(models.Model):
     contact_email = models.EmailField(_("E-Mail für den Fortsetzungslink"), blank=True)
     # sha256 of the secret in the resume link; the secret itself is only in the email
     resume_token_hash = models.CharField(max_length=64, blank=True, db_index=True)
-    fee_cents = models.PositiveIntegerField(_("Gebühr (Cent)"), default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     expires_at = models.DateTimeField(_("Entwurf läuft ab"), null=True, blank=True)

@@ -199,7 +199,6 @@ def step_save(
     uploaded files are checked and stored at once (a refused file gets its message, the
     others are kept); answers that pass validation become the step's answers. Whether the
     messages are shown is the caller's choice ("Weiter" shows them, "Zurück" does not)."""
-    spec = application.definition.spec
     form = step_form(application, step, user=user, data=post)
     # Files only for the questions this step asks (a hidden upload field asks for nothing).
     uploaded, file_errors = _store_uploads(application, step, files, user=user, asked=form.visible)
@@ -213,7 +212,6 @@ def step_save(
         if step.key not in application.completed_steps:
             application.completed_steps.append(step.key)
         application.raw.pop(step.key, None)
-    application.fee_cents = spec.fee_total_cents(application.answers)
     application.expires_at = timezone.now() + draft_lifetime()
     application.reminder_sent_at = None
     application.save()

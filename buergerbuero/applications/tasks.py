@@ -9,6 +9,7 @@ import logging
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django_tasks import task
 
@@ -87,7 +88,7 @@ def _decide_automatically(case: Case) -> None:
         if locked.notices.exists():
             return
         Case.objects.filter(pk=case.pk).update(
-            status=CaseStatus.APPROVED, decided_at=timezone.now()
+            status=CaseStatus.APPROVED, decided_at=timezone.now(), version=F("version") + 1
         )
         locked.refresh_from_db()
         CaseEvent.objects.create(

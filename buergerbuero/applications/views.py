@@ -17,7 +17,6 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from buergerbuero.catalog.models import Service
-from buergerbuero.core.uploads import check_upload
 from buergerbuero.payments import services as payments
 from buergerbuero.payments.models import PaymentStatus
 from buergerbuero.payments.selectors import payment_for
@@ -25,7 +24,7 @@ from buergerbuero.payments.selectors import payment_for
 from . import casework, selectors, services
 from .models import ApplicationStatus, Case, CaseStatus, Document, DocumentKind, Notice
 from .presentation import fee_summary, summary_sections
-from .tasks import resume_link_send
+from .tasks import citizen_email, resume_link_send
 
 logger = logging.getLogger("buergerbuero.applications")
 
@@ -358,18 +357,12 @@ def submitted(request, public_id):
             "case": case,
             "notices": notices,
             "receipt": receipt,
-            "email": services_email(application),
+            "email": citizen_email(application),
             # The worker makes the receipt (and an automatic service's document) within
             # seconds: until then the page asks again (htmx), without a full reload.
             "pending": receipt is None or (automatic and not notices),
         },
     )
-
-
-def services_email(application) -> str:
-    from .tasks import citizen_email
-
-    return citizen_email(application)
 
 
 # -- drafts: later, resume, discard -----------------------------------------------------
@@ -537,20 +530,13 @@ def my_case(request, reference: str):
             form = RequestUploadForm(request.POST, request.FILES, request_id=target.pk)
             upload_forms[target.pk] = form
             files = request.FILES.getlist(f"anforderung-{target.pk}-files")
-            checked, problems = [], []
-            for upload in files:
-                try:
-                    checked.append(check_upload(upload))
-                except ValidationError as error:
-                    problems.extend(f"{upload.name}: {m}" for m in error.messages)
-            if not files:
-                problems.append(str(_("Bitte wählen Sie eine Datei aus.")))
-            if problems:
-                for problem in problems:
+            try:
+                casework.citizen_fulfil_request(target, user=request.user, uploads=files)
+            except ValidationError as error:
+                for problem in error.messages:
                     form.add_error("files", problem)
                 status = 422
             else:
-                casework.citizen_fulfil_request(target, user=request.user, checked_uploads=checked)
                 messages.success(
                     request, _("Vielen Dank. Ihre Unterlagen sind beim Amt eingegangen.")
                 )

@@ -455,3 +455,33 @@ def test_confirmation_page_waits_for_the_receipt_without_a_reload(client, defini
     application.documents.filter(kind="receipt").delete()  # as if the worker were busy
     page = client.get(url).content.decode()
     assert 'hx-trigger="every 2s"' in page and "in wenigen Sekunden" in page
+
+
+def test_a_refused_file_for_a_document_request_leaves_the_request_open(client):
+    from django.contrib.auth import get_user_model
+
+    from buergerbuero.applications import casework
+
+    definition_import(free_sample_definition())
+    application = start(client)
+    client.post(step_url(application, "person"), person_data())
+    client.post(step_url(application, "schein"), licence_data())
+    client.post(summary_url(application), {"confirm": "on"})
+    case = Case.objects.get(application=application)
+    worker = get_user_model().objects.get(username="sb-umweltamt")
+    request = casework.case_request_document(
+        case, user=worker, description="Bitte den Personalausweis.", due_date=None,
+        expected_version=case.version,
+    )  # fmt: skip
+    url = reverse("applications:my_case", args=[case.reference])
+    exe = SimpleUploadedFile("ausweis.pdf", b"MZ\x90\x00" + b"\x00" * 64)
+    field = f"anforderung-{request.pk}-files"
+    response = client.post(url, {"anforderung": request.pk, field: [exe, png_file("ausweis.png")]})
+    assert response.status_code == 422
+    assert "ausweis.pdf:" in response.content.decode()
+    request.refresh_from_db()
+    assert request.fulfilled_at is None and not request.documents.exists()  # all or nothing
+    response = client.post(url, {"anforderung": request.pk, field: png_file("ausweis.png")})
+    assert response.status_code == 302
+    request.refresh_from_db()
+    assert request.fulfilled_at is not None and request.documents.count() == 1
