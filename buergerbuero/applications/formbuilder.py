@@ -360,11 +360,10 @@ class StepForm(forms.Form):
         for name in self.fields:
             if name in self.errors:
                 bound = self[name]
-                anchor = (
-                    bound.auto_id
-                    if bound.field.widget.__class__ in _GROUPED
-                    else bound.id_for_label
-                )
+                # Fieldsets (choices, date parts) are linked as a whole, as the KERN
+                # error summary of core/templates/kern/forms/form.html does.
+                grouped = bound.kern_kind in ("choices", "parts")
+                anchor = bound.auto_id if grouped else bound.id_for_label
                 links.extend((anchor, f"{bound.label}: {e}") for e in self.errors[name])
         for key, messages in self.file_errors.items():
             links.extend(
@@ -449,9 +448,6 @@ def _require(field: forms.Field, spec: FieldSpec, required: bool) -> None:
     else:
         message = _("Bitte füllen Sie dieses Feld aus.")
     field.error_messages = {**field.error_messages, "required": message}
-
-
-_GROUPED = (forms.RadioSelect, forms.CheckboxSelectMultiple, type(DateField().widget))
 
 
 def _accept(spec: FieldSpec) -> str:

@@ -17,7 +17,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.http import QueryDict
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from pydantic import ValidationError as DefinitionError
 
@@ -444,7 +444,3 @@ def _after_submission(case_id: int) -> None:
     from .tasks import after_submission
 
     after_submission.enqueue(case_id)
-
-
-def language_of(application: Application):
-    return translation.override(application.language or "de")
