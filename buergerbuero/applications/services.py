@@ -14,7 +14,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import transaction
 from django.http import QueryDict
 from django.urls import reverse
 from django.utils import timezone
@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from pydantic import ValidationError as DefinitionError
 
 from buergerbuero.catalog.models import Service
+from buergerbuero.core.counters import counter_next
 from buergerbuero.core.uploads import UploadKind, check_upload
 
 from .definition import FormDefinitionDocument, Step, parse_definition
@@ -351,21 +352,9 @@ class NotReady(Exception):
 
 
 def reference_next(prefix: str = "K") -> str:
-    """``K-2026-000123``: unique per prefix and year, gap-free.
-
-    One upsert that returns the new number (PostgreSQL and SQLite ≥ 3.35 both speak
-    ``INSERT … ON CONFLICT … DO UPDATE … RETURNING``): the counter row is locked only for
-    that statement's part of the caller's transaction."""
+    """``K-2026-000123``: unique per prefix and year, gap-free (``core.counters``)."""
     year = timezone.localdate().year
-    table = connection.ops.quote_name(ReferenceCounter._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} (prefix, year, last) VALUES (%s, %s, 1) "  # noqa: S608
-            f"ON CONFLICT (prefix, year) DO UPDATE SET last = {table}.last + 1 "
-            "RETURNING last",
-            [prefix, year],
-        )
-        (number,) = cursor.fetchone()
+    number = counter_next(ReferenceCounter, prefix=prefix, year=year)
     return f"{prefix}-{year}-{number:06d}"
 
 

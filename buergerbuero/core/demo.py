@@ -82,6 +82,12 @@ def demo_load() -> dict[str, int]:
     municipality.website = "https://www.stadt-koeln.de/"
     municipality.accessibility_email = "barrierefreiheit@stadt-koeln.de"
     municipality.administrative_court = "Verwaltungsgericht Köln, Appellhofplatz, 50667 Köln"
+    # A valid but made-up account (the IBAN of the standard's examples) and the creditor
+    # id the Bundesbank publishes for tests: nothing can be paid to them.
+    municipality.cash_office_name = "Stadtkasse Köln"
+    municipality.cash_office_iban = "DE89370400440532013000"
+    municipality.cash_office_bic = "COBADEFFXXX"
+    municipality.sepa_creditor_id = "DE98ZZZ09999999999"
     municipality.save()
 
     result = catalog_import(data=demo_catalog_document())

@@ -8,6 +8,7 @@ from django.core.validators import FileExtensionValidator, RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from .banking import validate_bic, validate_creditor_id, validate_iban
 from .colour import contrast_ratio
 from .uploads import validate_raster_image
 
@@ -44,6 +45,29 @@ class Municipality(models.Model):
         help_text=_(
             "Erhält die Rückmeldungen aus dem Formular der Erklärung zur Barrierefreiheit."
         ),
+    )
+    cash_office_name = models.CharField(
+        _("Empfänger der Zahlungen"),
+        max_length=70,
+        blank=True,
+        help_text=_("Kontoinhaber für Überweisungen und GiroCodes, z. B. „Stadtkasse Köln“."),
+    )
+    cash_office_iban = models.CharField(
+        _("IBAN der Stadtkasse"),
+        max_length=34,
+        blank=True,
+        validators=[validate_iban],
+        help_text=_("Ohne IBAN zeigen Bescheide und Zahlungsseiten keine Überweisungsdaten."),
+    )
+    cash_office_bic = models.CharField(
+        _("BIC der Stadtkasse"), max_length=11, blank=True, validators=[validate_bic]
+    )
+    sepa_creditor_id = models.CharField(
+        _("Gläubiger-Identifikationsnummer"),
+        max_length=35,
+        blank=True,
+        validators=[validate_creditor_id],
+        help_text=_("Für SEPA-Lastschriften, z. B. DE98ZZZ09999999999."),
     )
     administrative_court = models.CharField(
         _("Zuständiges Verwaltungsgericht"),

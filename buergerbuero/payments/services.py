@@ -14,8 +14,16 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from . import lock_objects
-from .models import Payment, PaymentStatus, PaymentTransition, TransitionSource
+from .models import (
+    OFFLINE_CHANNELS,
+    Payment,
+    PaymentReference,
+    PaymentStatus,
+    PaymentTransition,
+    TransitionSource,
+)
 from .providers.registry import UnknownPaymentProvider, registry
+from .references import reference_for
 from .return_urls import return_url_is_ours, return_url_with_payment
 from .selectors import payment_for
 from .signals import payment_status_changed
@@ -24,6 +32,7 @@ from .transitions import PaymentTransitionError, transition_check
 __all__ = [
     "PaymentTransitionError",
     "payment_for",  # lives in selectors.py; importable from here as part of the interface
+    "payment_record_received",
     "refresh_status",
     "start_payment",
     "transition",
@@ -33,7 +42,7 @@ logger = logging.getLogger(__name__)
 
 
 def start_payment(
-    *, purpose: str, amount_cents: int, description: str, return_url: str
+    *, purpose: str, amount_cents: int, description: str, return_url: str, user=None
 ) -> tuple[Payment, str]:
     """Start (or resume) paying ``amount_cents`` for ``purpose``; return the payment and
     the URL to redirect the citizen to.
@@ -50,7 +59,8 @@ def start_payment(
     in ``ALLOWED_HOSTS`` (``request.build_absolute_uri(...)``); the citizen comes back to it
     with ``?zahlung=<uuid>`` whether they paid, cancelled or failed. Raises
     ``providers.base.PaymentProviderUnavailable`` if the provider cannot be reached (the
-    payment then stays open and a later call resumes it)::
+    payment then stays open and a later call resumes it). The purpose's Kassenzeichen is
+    made on first use (``references.reference_for``, owned by ``user``)::
 
         payment, url = start_payment(
             purpose=f"application:{application.uuid}",
@@ -62,6 +72,9 @@ def start_payment(
     """
     _check_arguments(purpose=purpose, amount_cents=amount_cents, return_url=return_url)
     provider = registry.active()
+    reference = reference_for(
+        purpose=purpose, amount_cents=amount_cents, description=description, user=user
+    )
     latest = payment_for(purpose)
     if latest is not None and latest.is_live:
         # The provider may know that it has been paid meanwhile. Asked before taking any
@@ -69,7 +82,7 @@ def start_payment(
         refresh_status(latest)
     try:
         payment, is_paid = _payment_to_use(
-            purpose=purpose,
+            reference,
             amount_cents=amount_cents,
             description=description,
             return_url=return_url,
@@ -79,7 +92,7 @@ def start_payment(
         # Another request created the live payment between our lock and our insert
         # (PostgreSQL locks no row that does not exist yet): use that one.
         payment, is_paid = _payment_to_use(
-            purpose=purpose,
+            reference,
             amount_cents=amount_cents,
             description=description,
             return_url=return_url,
@@ -91,8 +104,14 @@ def start_payment(
 
 
 def _payment_to_use(
-    *, purpose: str, amount_cents: int, description: str, return_url: str, provider_key: str
+    reference: PaymentReference,
+    *,
+    amount_cents: int,
+    description: str,
+    return_url: str,
+    provider_key: str,
 ) -> tuple[Payment, bool]:
+    purpose = reference.purpose
     with transaction.atomic():
         live = lock_objects.payments_lock_live(purpose=purpose)
         paid = (
@@ -128,6 +147,7 @@ def _payment_to_use(
             return resumed, False
         payment = Payment.objects.create(
             purpose=purpose,
+            reference=reference,
             amount_cents=amount_cents,
             description=description,
             return_url=return_url,
@@ -229,7 +249,7 @@ def refresh_status(payment: Payment) -> Payment:
     its truth), so this is a no-op there. A status the state machine refuses is logged
     and ignored; the payment is returned as stored.
     """
-    if not payment.is_live:
+    if not payment.is_live or payment.provider in OFFLINE_CHANNELS:
         return payment
     try:
         provider = registry.get(payment.provider)
@@ -252,3 +272,50 @@ def refresh_status(payment: Payment) -> Payment:
             payment.status,
         )
         return payment
+
+
+def payment_record_received(
+    reference: PaymentReference,
+    *,
+    channel: str,
+    amount_cents: int,
+    source: TransitionSource | str,
+    detail: str,
+    actor=None,
+) -> Payment:
+    """Record money that came in for ``reference`` outside an online provider (a bank
+    transfer found on a statement, cash at the counter entered by a clerk) as a paid
+    payment of ``channel``; return it.
+
+    Online attempts still open for the same purpose are cancelled first (source
+    ``system``): the citizen paid another way. Should one of them be confirmed later all
+    the same, ``transition`` records that too and the reference shows as overpaid.
+    """
+    if amount_cents <= 0:
+        raise ValueError(f"amount_cents must be positive, not {amount_cents!r}.")
+    with transaction.atomic():
+        for live in lock_objects.payments_lock_live(purpose=reference.purpose):
+            transition(
+                live,
+                PaymentStatus.CANCELLED,
+                source=TransitionSource.SYSTEM,
+                detail=f"Anders bezahlt: {detail}",
+            )
+        payment = Payment.objects.create(
+            purpose=reference.purpose,
+            reference=reference,
+            description=reference.description,
+            amount_cents=amount_cents,
+            currency=reference.currency,
+            provider=channel,
+            return_url="/",
+        )
+        PaymentTransition.objects.create(
+            payment=payment,
+            from_status="",
+            to_status=payment.status,
+            source=source,
+            detail=detail,
+            actor=actor,
+        )
+        return transition(payment, PaymentStatus.PAID, source=source, detail=detail, actor=actor)

@@ -3,12 +3,14 @@
 The table is the whole state machine::
 
     open ─┬─> pending ─┬─> paid ──> refunded
-          ├────────────┼─> failed
-          └────────────┴─> cancelled
+          ├────────────┼─> failed ────┐
+          └────────────┴─> cancelled ─┴─> paid   (money that arrives late)
 
 Only a provider, a bank statement or a clerk may mark a payment as paid; a citizen's
-browser (a return URL anyone can call) never can. A new rule is one line here, e.g. issue
-#4 may let a bank statement move a cancelled payment to paid when money arrives late.
+browser (a return URL anyone can call) never can. Money is never lost: a provider that
+confirms a payment we had already cancelled (the citizen switched to another way, the
+confirmation came late) moves it to paid all the same; if the purpose was paid twice,
+the cash office sees it among the overpaid references and refunds one.
 """
 
 from __future__ import annotations
@@ -28,6 +30,8 @@ ALLOWED_TRANSITIONS: dict[tuple[S, S], frozenset[Src]] = {
     (S.PENDING, S.FAILED): _FAILURE_REPORTED_BY,
     (S.OPEN, S.CANCELLED): _CANCELLED_BY,
     (S.PENDING, S.CANCELLED): _CANCELLED_BY,
+    (S.CANCELLED, S.PAID): _PAYMENT_CONFIRMED_BY,
+    (S.FAILED, S.PAID): _PAYMENT_CONFIRMED_BY,
     (S.PAID, S.REFUNDED): frozenset({Src.CLERK}),
 }
 

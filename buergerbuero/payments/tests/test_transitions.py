@@ -59,8 +59,8 @@ def test_open_pending_paid_is_logged_step_by_step(payment):
         (S.PAID, S.CANCELLED),
         (S.PAID, S.FAILED),
         (S.PAID, S.OPEN),
-        (S.CANCELLED, S.PAID),
-        (S.FAILED, S.PAID),
+        (S.CANCELLED, S.PENDING),
+        (S.FAILED, S.OPEN),
         (S.REFUNDED, S.PAID),
     ],
 )
@@ -72,6 +72,19 @@ def test_finished_payments_refuse_these_changes(payment, before, after):
 
     assert Payment.objects.get(pk=payment.pk).status == before
     assert statuses_logged(payment) == []
+
+
+@pytest.mark.parametrize("before", [S.CANCELLED, S.FAILED])
+def test_money_that_arrives_after_a_cancellation_is_recorded_not_lost(payment, before):
+    """The citizen switched to bank transfer; the provider's confirmation came late."""
+    services.transition(payment, before, source=Src.SYSTEM)
+
+    with pytest.raises(PaymentTransitionError):
+        services.transition(payment, S.PAID, source=Src.CITIZEN)
+    services.transition(payment, S.PAID, source=Src.PROVIDER, detail="late callback")
+
+    assert Payment.objects.get(pk=payment.pk).status == S.PAID
+    assert statuses_logged(payment)[-1] == (before.value, "paid", "provider")
 
 
 def test_a_citizens_browser_can_cancel_but_never_mark_as_paid(payment):
@@ -147,7 +160,7 @@ def test_the_signal_comes_after_the_commit_once_per_real_change(
 def test_a_refused_change_announces_nothing(payment, heard, django_capture_on_commit_callbacks):
     services.transition(payment, S.CANCELLED, source=Src.CITIZEN)
     with django_capture_on_commit_callbacks(execute=True), pytest.raises(PaymentTransitionError):
-        services.transition(payment, S.PAID, source=Src.PROVIDER)
+        services.transition(payment, S.PENDING, source=Src.PROVIDER)
     assert heard == []
 
 
