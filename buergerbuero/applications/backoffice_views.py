@@ -50,6 +50,7 @@ from .backoffice_forms import (
     status_choices,
     status_filter_choices,
 )
+from .charges import money_owed
 from .models import AuditEntry, Case, CaseStatus, EventKind
 from .presentation import fee_summary, summary_sections
 
@@ -422,6 +423,7 @@ def _case_page(request, case: Case, *, bound: CaseActionForm | None = None, aler
         "document_requests": case.document_requests.all(),
         "fee": fee_summary(application),
         "payment": payment_for(application.payment_purpose),
+        "money": money_owed(application),
         "case_messages": case.messages.select_related("author"),
         "events": case.events.select_related("actor").order_by("-created_at", "-id"),
         "decision_hint": _decision_hint(application.definition.spec.four_eyes),

@@ -340,8 +340,12 @@ def notice_text_default(
 
 def notice_issue(case: Case, *, decision: str, text: str, user=None, approved_by=None) -> Notice:
     """Render the notice PDF, file it in the case and tell the citizen."""
+    from .charges import charge_set
     from .documents import notice_pdf
 
+    spec = case.application.definition.spec
+    if decision == CaseStatus.APPROVED and spec.notice and spec.notice.charge:
+        charge_set(case)
     code = _verification_code()
     pdf, title = notice_pdf(case, decision=decision, text=text, verification_code=code, user=user)
     document = Document(

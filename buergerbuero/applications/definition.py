@@ -266,6 +266,25 @@ class Fee(Strict):
     note: Text | None = None
 
 
+class DirectDebitFields(Strict):
+    """Where the form asked for a SEPA mandate: the answers holding account holder and IBAN,
+    and when the citizen chose direct debit."""
+
+    holder: str
+    iban: str
+    when: Condition | None = None
+
+
+class Charge(Strict):
+    """An amount the notice sets (e.g. the dog tax), payable after the decision under its
+    own Kassenzeichen: printed on the notice with a GiroCode, or collected by direct debit
+    when the form took a mandate."""
+
+    items: list[FeeItem] = Field(min_length=1)
+    due_days: int = Field(default=30, ge=1, le=365)
+    direct_debit: DirectDebitFields | None = None
+
+
 class NoticeTemplate(Strict):
     title: Text
     approved: Text
@@ -280,6 +299,7 @@ class NoticeTemplate(Strict):
     # Widerspruch, for municipal taxes) or none at all (a reply that is not an administrative act).
     remedy: Text | None = None
     no_remedy: bool = False
+    charge: Charge | None = None  # set by an approving notice (e.g. the dog tax)
     permit_fields: list[str] = []  # answer keys printed on a permit
     valid_months_field: str | None = None  # answer (number of months) a permit is valid for
 
@@ -331,7 +351,8 @@ class FormDefinitionDocument(Strict):
                 group = spec.compute.split(":", 1)[1].split(".")[0]
                 if keys.get(group) is None or keys[group].type != "group":
                     raise ValueError(f"'{spec.key}' computes over unknown group '{group}'")
-        for item in self.fee.items if self.fee else ():
+        charge = self.notice.charge if self.notice else None
+        for item in [*(self.fee.items if self.fee else ()), *(charge.items if charge else ())]:
             if isinstance(item.quantity, str):
                 ref = item.quantity.removeprefix("count:")
                 if ref not in keys:
@@ -339,6 +360,14 @@ class FormDefinitionDocument(Strict):
             for key in item.when.fields() if item.when else ():
                 if key not in keys:
                     raise ValueError(f"fee condition refers to unknown field '{key}'")
+        debit = charge.direct_debit if charge else None
+        for key in (
+            [debit.holder, debit.iban, *(debit.when.fields() if debit.when else ())]
+            if debit
+            else ()
+        ):
+            if key not in keys:
+                raise ValueError(f"direct debit refers to unknown field '{key}'")
         if self.automatic and (self.notice is None):
             raise ValueError("an automatic service needs a notice template (what it issues)")
         return self
@@ -362,14 +391,20 @@ class FormDefinitionDocument(Strict):
 
     def fee_lines(self, answers: dict[str, Any]) -> list[tuple[Text, int, int]]:
         """(label, quantity, amount in cents) for every fee item that applies."""
-        lines = []
-        for item in self.fee.items if self.fee else ():
-            if item.when is not None and not item.when.holds(answers):
-                continue
-            quantity = _quantity(item.quantity, answers) + item.quantity_offset
-            if quantity > 0 and item.amount_cents:
-                lines.append((item.label, quantity, quantity * item.amount_cents))
-        return lines
+        return _lines(self.fee.items if self.fee else (), answers)
+
+    def charge_lines(self, answers: dict[str, Any]) -> list[tuple[Text, int, int]]:
+        """The same for the amount an approving notice sets (``notice.charge``)."""
+        charge = self.notice.charge if self.notice else None
+        return _lines(charge.items if charge else (), answers)
+
+    def wants_direct_debit(self, answers: dict[str, Any]) -> tuple[str, str] | None:
+        """(account holder, IBAN) when the citizen gave a mandate for the charge."""
+        debit = self.notice.charge.direct_debit if self.notice and self.notice.charge else None
+        if debit is None or (debit.when is not None and not debit.when.holds(answers)):
+            return None
+        holder, iban = answers.get(debit.holder), answers.get(debit.iban)
+        return (str(holder), str(iban)) if holder and iban else None
 
     def fee_total_cents(self, answers: dict[str, Any]) -> int:
         return sum(amount for _label, _quantity, amount in self.fee_lines(answers))
@@ -385,6 +420,17 @@ class FormDefinitionDocument(Strict):
             numbers = [_number(item.get(sub)) for item in answers.get(group) or []]
             return sum((n for n in numbers if n is not None), Decimal(0))
         return None
+
+
+def _lines(items, answers: dict[str, Any]) -> list[tuple[Text, int, int]]:
+    lines = []
+    for item in items:
+        if item.when is not None and not item.when.holds(answers):
+            continue
+        quantity = _quantity(item.quantity, answers) + item.quantity_offset
+        if quantity > 0 and item.amount_cents:
+            lines.append((item.label, quantity, quantity * item.amount_cents))
+    return lines
 
 
 def _quantity(quantity: int | str, answers: dict[str, Any]) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.conf import settings
+from django.urls import reverse
 from django.utils import timezone, translation
 
 from buergerbuero.core.documents import (
@@ -21,7 +22,7 @@ def receipt_context(case: Case) -> dict:
     application = case.application
     fee = fee_summary(application)
     if fee:
-        fee["paid_at"] = application.submitted_at
+        fee["paid_at"] = _fee_paid_at(application)
     return {
         "reference": case.reference,
         "service_name": application.service.name,
@@ -36,13 +37,59 @@ def receipt_context(case: Case) -> dict:
             {"name": d.name, "size": d.size} for d in application.documents.filter(kind="upload")
         ],
         "fee": fee,
+        "money": money_context(application),
     }
+
+
+def _fee_paid_at(application):
+    """When the fee was paid in full, or ``None`` (the citizen chose to transfer it)."""
+    from buergerbuero.payments.models import PaymentStatus
+
+    payment = (
+        application_payments(application)
+        .filter(status=PaymentStatus.PAID)
+        .order_by("-paid_at")
+        .first()
+    )
+    return payment.paid_at if payment else None
+
+
+def application_payments(application):
+    from buergerbuero.payments.models import Payment
+
+    return Payment.objects.filter(purpose=application.payment_purpose)
 
 
 def receipt_pdf(case: Case) -> bytes:
     language = case.application.language or "de"
     with translation.override(language):
         return render_pdf("documents/receipt.html", receipt_context(case), language=language)
+
+
+def money_context(application) -> list[dict]:
+    """What is owed under which Kassenzeichen, formatted for a document (active language)."""
+    from buergerbuero.payments.money import format_cents
+
+    from .charges import money_owed
+
+    site = settings.SITE_URL.rstrip("/")
+    return [
+        {
+            "label": owed.label,
+            "code": owed.reference.code_display,
+            "description": owed.reference.description,
+            "owed": format_cents(owed.balance.owed_cents),
+            "paid": format_cents(owed.balance.paid_cents) if owed.balance.paid_cents else "",
+            "open": format_cents(owed.balance.open_cents) if owed.balance.open_cents else "",
+            "due_date": owed.reference.due_date,
+            "transfer": owed.transfer,
+            "girocode": owed.girocode(),
+            "mandate_reference": owed.mandate_reference,
+            "creditor_id": owed.creditor_id,
+            "pay_url": site + reverse("payments:reference", kwargs={"code": owed.reference.code}),
+        }
+        for owed in money_owed(application)
+    ]
 
 
 def notice_pdf(case: Case, *, decision: str, text: str, verification_code: str, user=None):
@@ -70,6 +117,7 @@ def notice_pdf(case: Case, *, decision: str, text: str, verification_code: str, 
             "decision": str(decision),
             "body_html": markdown(text),
             "fee": fee_summary(application),
+            "money": money_context(application),
             "remedy_html": remedy_html(case, language),
             "verification_url": settings.SITE_URL.rstrip("/") + verification_url(verification_code),
             "verification_code": verification_code,

@@ -18,10 +18,14 @@ from django.views.decorators.http import require_POST
 
 from buergerbuero.catalog.models import Service
 from buergerbuero.payments import services as payments
+from buergerbuero.payments.access import reference_unlock
 from buergerbuero.payments.models import PaymentStatus
-from buergerbuero.payments.selectors import payment_for
+from buergerbuero.payments.providers.base import PaymentProviderUnavailable
+from buergerbuero.payments.references import reference_for
+from buergerbuero.payments.selectors import payment_for, references_open_for
 
 from . import casework, selectors, services
+from .charges import money_owed
 from .models import ApplicationStatus, Case, CaseStatus, Document, DocumentKind, Notice
 from .presentation import fee_summary, summary_sections
 from .tasks import citizen_email, resume_link_send
@@ -251,13 +255,20 @@ def summary(request, public_id):
     payment = payment_for(application.payment_purpose) if fee else None
     form = ConfirmForm(request.POST if request.method == "POST" else None)
     status = 200
+    provider_down = False
     if request.method == "POST":
-        if incomplete:
+        if incomplete or not form.is_valid():
             status = 422
-        elif form.is_valid():
-            return _pay_or_submit(request, application, fee)
+        elif request.POST.get("zahlweg") == "ueberweisung" and _transfer_allowed(application):
+            return _submit_for_transfer(request, application, fee)
         else:
-            status = 422
+            try:
+                return _pay_or_submit(request, application, fee)
+            except PaymentProviderUnavailable:
+                # Nothing is lost: the draft stays, the citizen may retry or transfer.
+                logger.warning("payment provider unavailable for %s", application.public_id)
+                provider_down = True
+                status = 503
     steps, number = _step_list(application, services.SUMMARY_STEP)
     return render(
         request,
@@ -272,9 +283,17 @@ def summary(request, public_id):
             "form": form,
             "steps": steps,
             "current_number": number,
+            "provider_down": provider_down,
+            "transfer_allowed": bool(fee) and _transfer_allowed(application),
         },
         status=status,
     )
+
+
+def _transfer_allowed(application) -> bool:
+    """Paying by transfer submits before the money is in: not for services the system
+    decides at once (their document would go out unpaid)."""
+    return not application.definition.spec.automatic
 
 
 def _pay_or_submit(request, application, fee):
@@ -286,11 +305,31 @@ def _pay_or_submit(request, application, fee):
             amount_cents=fee["total_cents"],
             description=f"{application.service.name}",
             return_url=reverse("applications:payment_return", args=[application.public_id]),
+            user=application.user,
         )
         application.status = ApplicationStatus.AWAITING_PAYMENT
         application.save(update_fields=["status", "updated_at"])
         return HttpResponseRedirect(redirect_url)
     return _submit(request, application)
+
+
+def _submit_for_transfer(request, application, fee):
+    """Submit now and pay the fee by bank transfer: the case shows it as open until the
+    bank statement brings the money, the confirmation page shows the GiroCode."""
+    if fee and fee["total_cents"] > 0 and not _fee_paid(application):
+        reference = reference_for(
+            purpose=application.payment_purpose,
+            amount_cents=fee["total_cents"],
+            description=f"{application.service.name}",
+            user=application.user,
+        )
+        reference_unlock(request, reference)
+    return _submit(request, application)
+
+
+def _fee_paid(application) -> bool:
+    payment = payment_for(application.payment_purpose)
+    return payment is not None and payment.status == PaymentStatus.PAID
 
 
 def _submit(request, application):
@@ -349,12 +388,16 @@ def submitted(request, public_id):
     notices = list(Notice.objects.filter(case=case).select_related("document"))
     receipt = application.documents.filter(kind=DocumentKind.RECEIPT).first()
     automatic = application.definition.spec.automatic
+    money = money_owed(application)
+    for item in money:  # an applicant without an account pays from here
+        reference_unlock(request, item.reference)
     return render(
         request,
         "applications/submitted.html",
         {
             "application": application,
             "case": case,
+            "money": money,
             "notices": notices,
             "receipt": receipt,
             "email": citizen_email(application),
@@ -471,6 +514,7 @@ def my_office(request):
         {
             "drafts": selectors.drafts_of(request.user),
             "cases": selectors.cases_of(request.user),
+            "open_amounts": references_open_for(request.user),
         },
     )
 
@@ -556,6 +600,7 @@ def my_case(request, reference: str):
             "documents": documents,
             "message_form": message_form,
             "sections": summary_sections(case.application),
+            "money": money_owed(case.application),
             "decided": case.status in (CaseStatus.APPROVED, CaseStatus.REJECTED, CaseStatus.CLOSED),
         },
         status=status,

@@ -22,6 +22,7 @@ from buergerbuero.catalog.services import catalog_import
 from buergerbuero.organisation.models import Department
 from buergerbuero.organisation.services import customer_centre_upsert
 from buergerbuero.pages.services import page_upsert
+from buergerbuero.payments.demo import demo_references_load
 
 from .models import Municipality
 
@@ -37,6 +38,8 @@ CATALOG_EDITORS = "Katalogpflege"
 
 CASEWORKERS = "Sachbearbeitung"
 
+CASH_OFFICE = "Stadtkasse"
+
 # name, password, description (as listed in README.md)
 DEMO_ACCOUNTS = [
     ("admin", "koeln-admin", "Administration (alle Rechte)"),
@@ -44,6 +47,11 @@ DEMO_ACCOUNTS = [
     ("buerger", "koeln-buerger", "Bürger Mehmet Yılmaz, Venloer Straße 123, Köln-Ehrenfeld"),
     ("becker", "koeln-becker", "Sachbearbeiterin Petra Becker: Steueramt und Kundenzentren"),
     ("schulz", "koeln-schulz", "Sachbearbeiter Jan Schulz: Steueramt (zweite Person, vier Augen)"),
+    (
+        "kasse",
+        "koeln-kasse",
+        "Sabine Krüger, Stadtkasse: Kontoauszüge, Lastschriften, Erstattungen",
+    ),
 ]
 # Besides becker and schulz, one caseworker per department: sb-<department> / koeln-sb.
 CASEWORKER_PASSWORD = "koeln-sb"  # noqa: S105 (demo only, documented in README)
@@ -97,12 +105,14 @@ def demo_load() -> dict[str, int]:
     pages = [page_upsert(**p) for p in _read(PAGES_FILE)["pages"]]
     forms = [definition_import(_read(path))[0] for path in sorted(FORMS_DIR.glob("*.json"))]
     accounts = demo_accounts_create() if settings.DEMO_MODE else 0
+    references = demo_references_load()
     counts = {
         "services": result.created + result.updated,
         "customer_centres": len(centres),
         "pages": len(pages),
         "forms": len(forms),
         "accounts": accounts,
+        "payment_references": references,
     }
     logger.info("demo data loaded: %s", counts)
     return counts
@@ -120,6 +130,12 @@ def demo_accounts_create() -> int:
         ).exclude(codename="delete_accessibilityfeedback")
     )
     caseworkers, _ = Group.objects.get_or_create(name=CASEWORKERS)
+    cash_office, _ = Group.objects.get_or_create(name=CASH_OFFICE)
+    cash_office.permissions.set(
+        Permission.objects.filter(content_type__app_label="payments").exclude(
+            codename__startswith="delete_"
+        )
+    )
     User = get_user_model()
     for username, password, _description in DEMO_ACCOUNTS:
         user, _ = User.objects.get_or_create(username=username)
@@ -135,6 +151,11 @@ def demo_accounts_create() -> int:
         user.save()
         if username == "katalog":
             user.groups.set([editors])
+        if username == "kasse":
+            user.first_name, user.last_name = "Sabine", "Krüger"
+            user.email = "kasse@stadt-koeln.example"
+            user.save()
+            user.groups.set([cash_office])
         if username in NAMED_CASEWORKERS:
             first, last, departments = NAMED_CASEWORKERS[username]
             user.first_name, user.last_name = first, last

@@ -7,5 +7,10 @@ class PaymentsConfig(AppConfig):
     verbose_name = _("Zahlungen")
 
     def ready(self) -> None:
+        from buergerbuero.catalog.next_steps import register_next_step
+
         from . import checks  # noqa: F401
+        from .conf import lookup_page_for
         from .providers import test  # noqa: F401  (registers the built-in test provider)
+
+        register_next_step("online", lookup_page_for)

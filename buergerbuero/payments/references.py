@@ -86,3 +86,36 @@ def reference_for(
                 setattr(reference, field, value)
             reference.save(update_fields=list(changed))
         return reference
+
+
+def reference_import(
+    *,
+    code: str,
+    purpose: str,
+    amount_cents: int,
+    description: str,
+    issuer: str = "",
+    due_date: dt.date | None = None,
+    user=None,
+) -> PaymentReference:
+    """Take over a Kassenzeichen another system of the city made (e.g. the Ordnungsamt's
+    warning fines), so citizens can pay it here. Its check digits must be right; importing
+    it again updates it. Raises ``ValueError`` for a wrong code or a code used elsewhere."""
+    clean = code_clean(code)
+    if clean is None:
+        raise ValueError(f"{code!r} is no Kassenzeichen: wrong check digits (ISO 7064 MOD 97-10).")
+    taken = PaymentReference.objects.filter(code=clean).exclude(purpose=purpose).first()
+    if taken is not None:
+        raise ValueError(f"Kassenzeichen {clean} belongs to {taken.purpose!r} already.")
+    reference, _created = PaymentReference.objects.update_or_create(
+        purpose=purpose,
+        defaults={
+            "code": clean,
+            "amount_cents": amount_cents,
+            "description": description[:200],
+            "issuer": issuer,
+            "due_date": due_date,
+            **({"user": user} if user is not None else {}),
+        },
+    )
+    return reference

@@ -42,7 +42,13 @@ logger = logging.getLogger(__name__)
 
 
 def start_payment(
-    *, purpose: str, amount_cents: int, description: str, return_url: str, user=None
+    *,
+    purpose: str,
+    amount_cents: int,
+    description: str,
+    return_url: str,
+    user=None,
+    reference: PaymentReference | None = None,
 ) -> tuple[Payment, str]:
     """Start (or resume) paying ``amount_cents`` for ``purpose``; return the payment and
     the URL to redirect the citizen to.
@@ -60,7 +66,9 @@ def start_payment(
     with ``?zahlung=<uuid>`` whether they paid, cancelled or failed. Raises
     ``providers.base.PaymentProviderUnavailable`` if the provider cannot be reached (the
     payment then stays open and a later call resumes it). The purpose's Kassenzeichen is
-    made on first use (``references.reference_for``, owned by ``user``)::
+    made on first use (``references.reference_for``, owned by ``user``) and follows the
+    amount; pass ``reference`` instead to pay (the open part of) an existing one, whose
+    amount owed stays as it is::
 
         payment, url = start_payment(
             purpose=f"application:{application.uuid}",
@@ -72,9 +80,12 @@ def start_payment(
     """
     _check_arguments(purpose=purpose, amount_cents=amount_cents, return_url=return_url)
     provider = registry.active()
-    reference = reference_for(
-        purpose=purpose, amount_cents=amount_cents, description=description, user=user
-    )
+    if reference is None:
+        reference = reference_for(
+            purpose=purpose, amount_cents=amount_cents, description=description, user=user
+        )
+    elif reference.purpose != purpose:
+        raise ValueError(f"reference {reference.code} belongs to {reference.purpose!r}.")
     latest = payment_for(purpose)
     if latest is not None and latest.is_live:
         # The provider may know that it has been paid meanwhile. Asked before taking any

@@ -1,0 +1,128 @@
+"""The cash office's overview, payment search and refunds (``/kasse/``)."""
+
+from __future__ import annotations
+
+import logging
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.db.models import Q
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+
+from . import selectors
+from .cash_office import cash_office_required
+from .forms import RefundForm
+from .models import (
+    CREDIT_MATCHES_TO_CLEAR,
+    BankCredit,
+    CreditMatch,
+    Payment,
+    PaymentReference,
+    PaymentStatus,
+    TransitionSource,
+)
+from .references import code_clean
+from .services import transition
+
+logger = logging.getLogger(__name__)
+
+PAYMENTS_PER_PAGE = 50
+
+
+@cash_office_required
+def overview(request):
+    credits_to_clear = BankCredit.objects.filter(cleared_at__isnull=True).filter(
+        Q(match__in=CREDIT_MATCHES_TO_CLEAR) | Q(match=CreditMatch.FUZZY)
+    )
+    context = {
+        "cash_section": "overview",
+        "credits_to_clear": credits_to_clear.count(),
+        "overpaid": selectors.references_overpaid(),
+        "pending": Payment.objects.filter(status=PaymentStatus.PENDING).count(),
+        "open_references": PaymentReference.objects.exclude(
+            payments__status=PaymentStatus.PAID
+        ).count(),
+    }
+    return render(request, "payments/cash/overview.html", context)
+
+
+@cash_office_required
+def payments_list(request):
+    """Payments, newest first; search by Kassenzeichen (any grouping), payment number or
+    description; filter by status."""
+    query = (request.GET.get("q") or "").strip()[:100]
+    status = request.GET.get("status", "")
+    payments = Payment.objects.select_related("reference").order_by("-created_at", "-pk")
+    if query:
+        code = code_clean(query)
+        lookup = Q(description__icontains=query) | Q(
+            reference__code__startswith=query.replace(" ", "")
+        )
+        if code:
+            lookup |= Q(reference__code=code)
+        if len(query) >= 8:
+            lookup |= Q(uuid__startswith=query) if _hexish(query) else Q()
+        payments = payments.filter(lookup)
+    if status in PaymentStatus.values:
+        payments = payments.filter(status=status)
+    page = Paginator(payments, PAYMENTS_PER_PAGE).get_page(request.GET.get("seite"))
+    context = {
+        "cash_section": "payments",
+        "page": page,
+        "query": query,
+        "status": status,
+        "statuses": PaymentStatus.choices,
+    }
+    return render(request, "payments/cash/payments.html", context)
+
+
+def _hexish(text: str) -> bool:
+    return all(c in "0123456789abcdef-" for c in text.lower())
+
+
+@cash_office_required
+def payment_detail(request, payment_id):
+    """One payment with its log; a paid one can be refunded with a reason the citizen sees."""
+    payment = get_object_or_404(Payment.objects.select_related("reference"), uuid=payment_id)
+    form = RefundForm(request.POST if request.method == "POST" else None)
+    status = 200
+    if request.method == "POST":
+        if payment.status != PaymentStatus.PAID:
+            form.add_error(None, _("Nur bezahlte Zahlungen können erstattet werden."))
+            status = 409
+        elif form.is_valid():
+            payment_refund(payment, reason=form.cleaned_data["reason"], by=request.user)
+            messages.success(
+                request,
+                _("Die Erstattung ist vermerkt. Die Bürgerin oder der Bürger wird benachrichtigt."),
+            )
+            return redirect("payments:cash_payment", payment_id=payment.uuid)
+        else:
+            status = 422
+    context = {
+        "cash_section": "payments",
+        "payment": payment,
+        "transitions": payment.transitions.select_related("actor"),
+        "balance": selectors.balance_of(payment.reference) if payment.reference else None,
+        "form": form,
+    }
+    return render(request, "payments/cash/payment.html", context, status=status)
+
+
+def payment_refund(payment: Payment, *, reason: str, by) -> Payment:
+    """Record that the cash office paid ``payment`` back, and tell the citizen why."""
+    with transaction.atomic():
+        payment = transition(
+            payment, PaymentStatus.REFUNDED, source=TransitionSource.CLERK, detail=reason, actor=by
+        )
+        transaction.on_commit(lambda: _tell_citizen_of_refund(payment.pk))
+    logger.info("payment %s refunded by %s", payment.uuid, by.get_username())
+    return payment
+
+
+def _tell_citizen_of_refund(payment_id: int) -> None:
+    from .tasks import refund_notify
+
+    refund_notify.enqueue(payment_id)
