@@ -37,9 +37,16 @@ def _submit_when_paid(*, payment, new_status, **kwargs) -> None:
     if application is None:
         return
     try:
-        application_submit(application.pk)
+        case = application_submit(application.pk)
     except NotReady:
         logger.error("application %s paid but incomplete; left as draft", application.public_id)
+        return
+    # Paid by transfer after submitting: an automatic service decides now (its after-
+    # submission task skipped the decision while the fee was open).
+    if application.definition.spec.automatic and not case.notices.exists():
+        from .tasks import decide_when_paid
+
+        decide_when_paid.enqueue(case.pk)
 
 
 payment_status_changed.connect(_submit_when_paid, dispatch_uid="applications-submit-when-paid")

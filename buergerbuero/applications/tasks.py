@@ -75,7 +75,23 @@ def after_submission(case_id: int) -> None:
                 topic="application.submitted",
             )
     spec = application.definition.spec
-    if spec.automatic:
+    if spec.automatic and not _fee_open(application):
+        _decide_automatically(case)
+
+
+def _fee_open(application: Application) -> bool:
+    """The citizen chose to transfer the fee and it has not come in yet."""
+    from buergerbuero.payments.selectors import balance_of, reference_of
+
+    reference = reference_of(application.payment_purpose)
+    return reference is not None and balance_of(reference).open_cents > 0
+
+
+@task()
+def decide_when_paid(case_id: int) -> None:
+    """An automatic service whose fee came by transfer: decide now that it is here."""
+    case = Case.objects.select_related("application__definition").get(pk=case_id)
+    if case.application.definition.spec.automatic and not _fee_open(case.application):
         _decide_automatically(case)
 
 

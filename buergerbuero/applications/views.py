@@ -259,7 +259,9 @@ def summary(request, public_id):
     if request.method == "POST":
         if incomplete or not form.is_valid():
             status = 422
-        elif request.POST.get("zahlweg") == "ueberweisung" and _transfer_allowed(application):
+        elif request.POST.get("zahlweg") == "ueberweisung" and fee:
+            # Submitted before the money is in; an automatic service waits for the bank
+            # statement before it issues its document (tasks.decide_when_paid).
             return _submit_for_transfer(request, application, fee)
         else:
             try:
@@ -284,16 +286,10 @@ def summary(request, public_id):
             "steps": steps,
             "current_number": number,
             "provider_down": provider_down,
-            "transfer_allowed": bool(fee) and _transfer_allowed(application),
+            "transfer_allowed": bool(fee),
         },
         status=status,
     )
-
-
-def _transfer_allowed(application) -> bool:
-    """Paying by transfer submits before the money is in: not for services the system
-    decides at once (their document would go out unpaid)."""
-    return not application.definition.spec.automatic
 
 
 def _pay_or_submit(request, application, fee):
@@ -389,6 +385,7 @@ def submitted(request, public_id):
     receipt = application.documents.filter(kind=DocumentKind.RECEIPT).first()
     automatic = application.definition.spec.automatic
     money = money_owed(application)
+    fee_open = any(item.balance.open_cents for item in money)
     for item in money:  # an applicant without an account pays from here
         reference_unlock(request, item.reference)
     return render(
@@ -403,7 +400,8 @@ def submitted(request, public_id):
             "email": citizen_email(application),
             # The worker makes the receipt (and an automatic service's document) within
             # seconds: until then the page asks again (htmx), without a full reload.
-            "pending": receipt is None or (automatic and not notices),
+            "pending": receipt is None or (automatic and not notices and not fee_open),
+            "waiting_for_money": automatic and not notices and fee_open,
         },
     )
 

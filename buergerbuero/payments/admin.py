@@ -1,13 +1,19 @@
 """Payments in the admin: read only. A status changes only through ``services.transition``
-(here: the refund action), so every change lands in the transition log."""
+(the cash office's screens), so every change lands in the transition log."""
 
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
-from .models import Payment, PaymentStatus, PaymentTransition, TransitionSource
+from .models import (
+    BankCredit,
+    BankStatement,
+    DirectDebitMandate,
+    DirectDebitRun,
+    Payment,
+    PaymentReference,
+    PaymentTransition,
+)
 from .money import format_cents
-from .services import transition
 
 
 class PaymentTransitionInline(admin.TabularInline):
@@ -45,7 +51,8 @@ class PaymentAdmin(admin.ModelAdmin):
     ]
     readonly_fields = fields
     inlines = [PaymentTransitionInline]
-    actions = ["mark_refunded"]
+    # Refunds need a reason the citizen reads and an email: the cash office's page
+    # (/kasse/zahlungen/<uuid>/) records them, not a bulk action here.
 
     @admin.display(description=_("Betrag"), ordering="amount_cents")
     def amount(self, obj: Payment) -> str:
@@ -57,37 +64,65 @@ class PaymentAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None) -> bool:
         return False  # a payment is a record of money: it stays
 
-    @admin.action(description=_("Als erstattet markieren"), permissions=["change"])
-    def mark_refunded(self, request, queryset):
-        refunded = 0
-        for payment in queryset.filter(status=PaymentStatus.PAID).order_by("pk"):
-            transition(
-                payment,
-                PaymentStatus.REFUNDED,
-                source=TransitionSource.CLERK,
-                detail=f"Erstattung vermerkt von {request.user.get_username()}.",
-                actor=request.user,
-            )
-            refunded += 1
-        skipped = queryset.count() - refunded
-        self.message_user(
-            request,
-            ngettext(
-                "%(count)d Zahlung als erstattet markiert.",
-                "%(count)d Zahlungen als erstattet markiert.",
-                refunded,
-            )
-            % {"count": refunded},
-            messages.SUCCESS,
-        )
-        if skipped:
-            self.message_user(
-                request,
-                ngettext(
-                    "%(count)d Zahlung ist nicht bezahlt und blieb unverändert.",
-                    "%(count)d Zahlungen sind nicht bezahlt und blieben unverändert.",
-                    skipped,
-                )
-                % {"count": skipped},
-                messages.WARNING,
-            )
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Records of money: looked at here, changed only through the cash office's screens."""
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(PaymentReference)
+class PaymentReferenceAdmin(ReadOnlyAdmin):
+    list_display = ["code", "description", "amount", "due_date", "issuer", "created_at"]
+    search_fields = ["code", "purpose", "description"]
+    date_hierarchy = "created_at"
+
+    @admin.display(description=_("Betrag"), ordering="amount_cents")
+    def amount(self, obj: PaymentReference) -> str:
+        return format_cents(obj.amount_cents)
+
+
+@admin.register(BankStatement)
+class BankStatementAdmin(ReadOnlyAdmin):
+    list_display = [
+        "imported_at",
+        "filename",
+        "account_iban",
+        "credits_total",
+        "credits_matched",
+        "credits_open",
+    ]
+    date_hierarchy = "imported_at"
+
+
+@admin.register(BankCredit)
+class BankCreditAdmin(ReadOnlyAdmin):
+    list_display = ["booking_date", "amount_cents", "currency", "match", "reference", "cleared_at"]
+    list_filter = ["match", "currency"]
+    search_fields = ["remittance", "debtor_name", "bank_reference"]
+
+
+@admin.register(DirectDebitMandate)
+class DirectDebitMandateAdmin(ReadOnlyAdmin):
+    list_display = ["mandate_reference", "reference", "debtor_name", "signed_on", "revoked_at"]
+    search_fields = ["mandate_reference", "debtor_name"]
+    exclude = ["iban"]  # shown masked on the cash office's page
+
+
+@admin.register(DirectDebitRun)
+class DirectDebitRunAdmin(ReadOnlyAdmin):
+    list_display = [
+        "message_id",
+        "collection_date",
+        "collection_count",
+        "total_cents",
+        "created_at",
+    ]
+    exclude = ["xml"]  # downloaded from the cash office's page

@@ -3,6 +3,7 @@
 The table is the whole state machine::
 
     open ─┬─> pending ─┬─> paid ──> refunded
+          │            │     └──> failed  (money taken back: a returned direct debit)
           ├────────────┼─> failed ────┐
           └────────────┴─> cancelled ─┴─> paid   (money that arrives late)
 
@@ -33,6 +34,9 @@ ALLOWED_TRANSITIONS: dict[tuple[S, S], frozenset[Src]] = {
     (S.CANCELLED, S.PAID): _PAYMENT_CONFIRMED_BY,
     (S.FAILED, S.PAID): _PAYMENT_CONFIRMED_BY,
     (S.PAID, S.REFUNDED): frozenset({Src.CLERK}),
+    # The payer's bank took the money back (a direct debit returned within eight weeks):
+    # the reference owes the amount again.
+    (S.PAID, S.FAILED): frozenset({Src.CLERK, Src.BANK_STATEMENT}),
 }
 
 

@@ -226,5 +226,6 @@ def receipt(request, payment_id):
         raise Http404(_("Für diese Zahlung gibt es noch keine Quittung."))
     pdf = receipt_pdf(payment)
     response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="Quittung-{payment.reference.code}.pdf"'
+    filename = f"Quittung-{payment.reference.code}.pdf"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response

@@ -32,6 +32,8 @@ PAGES = [
     "/antrag/wohnberechtigungsschein/",
     "/bescheid-pruefen/",
     "/bescheid-pruefen/AAAA-BBBB-CCCC/",
+    "/bezahlen/",
+    "/leistungen/verwarngeld-bezahlen/",
 ]
 
 axe = Axe()

@@ -91,17 +91,34 @@ def test_a_provider_that_is_down_keeps_the_draft_and_offers_the_transfer(
     assert not Case.objects.filter(application=application).exists()
 
 
-def test_a_service_decided_at_once_offers_no_transfer(client, django_capture_on_commit_callbacks):
+def test_a_service_decided_at_once_waits_for_the_transferred_fee(
+    client, django_capture_on_commit_callbacks
+):
     from buergerbuero.applications.services import definition_import
 
     from .conftest import sample_definition
 
     definition_import(sample_definition(automatic=True))
     application = filled(client)
-    assert "per Überweisung bezahlen" not in client.get(summary_url(application)).content.decode()
-    response = client.post(summary_url(application), {"confirm": "on", "zahlweg": "ueberweisung"})
-    assert "testanbieter" in response["Location"]  # still paid online first
-    assert not Case.objects.filter(application=application).exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            summary_url(application), {"confirm": "on", "zahlweg": "ueberweisung"}
+        )
+    case = Case.objects.get(application=application)
+    page = client.get(response["Location"]).content.decode()
+    assert "sobald die Gebühr" in page and 'hx-trigger="every 2s"' not in page
+    assert not case.notices.exists()  # no document before the money is in
+    with django_capture_on_commit_callbacks(execute=True):
+        payment_record_received(
+            reference_of(application.payment_purpose),
+            channel=BANK_TRANSFER,
+            amount_cents=9600,
+            source=TransitionSource.BANK_STATEMENT,
+            detail="Kontoauszug",
+        )
+    case.refresh_from_db()
+    assert case.status == CaseStatus.APPROVED
+    assert case.notices.count() == 1
 
 
 def decide(case: Case, username: str = "becker") -> Case:

@@ -57,7 +57,7 @@ def test_open_pending_paid_is_logged_step_by_step(payment):
     ("before", "after"),
     [
         (S.PAID, S.CANCELLED),
-        (S.PAID, S.FAILED),
+        (S.PAID, S.PENDING),
         (S.PAID, S.OPEN),
         (S.CANCELLED, S.PENDING),
         (S.FAILED, S.OPEN),
