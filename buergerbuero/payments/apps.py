@@ -9,8 +9,8 @@ class PaymentsConfig(AppConfig):
     def ready(self) -> None:
         from buergerbuero.catalog.next_steps import register_next_step
 
-        from . import checks  # noqa: F401
+        from . import checks, provider_checks  # noqa: F401  (system checks)
         from .conf import lookup_page_for
-        from .providers import test  # noqa: F401  (registers the built-in test provider)
+        from .providers import epaybl, test, xbezahldienste  # noqa: F401  (register)
 
         register_next_step("online", lookup_page_for)

@@ -31,7 +31,7 @@ def reference_prefix() -> str:
 
 
 def code_make(sequence: int, *, prefix: str | None = None) -> str:
-    """``code_make(1)`` → ``"530000000185"``: prefix, sequence, check digits."""
+    """``code_make(1)`` → ``"530000000120"``: prefix, sequence, check digits."""
     digits = f"{prefix if prefix is not None else reference_prefix()}{sequence:08d}"
     return digits + mod_97_10.calc_check_digits(digits)
 

@@ -161,9 +161,41 @@ APPLICATION_DRAFT_REMINDER_DAYS = int(
 PAYMENT_PROVIDER = env(
     "PAYMENT_PROVIDER",
     "test",
-    "Payment provider for fees: test (built-in test page, no real money). Real providers "
-    "follow in issue #4.",
+    "Online payment provider: test (built-in test page, no real money), xbezahldienste "
+    "(docs/payments-xbezahldienste.md), epaybl (an adapter slot; see the same document).",
 )
+PAYMENT_REFERENCE_PREFIX = env(
+    "PAYMENT_REFERENCE_PREFIX", "53", "First digits (1-6) of every Kassenzeichen made here."
+)
+# XBezahldienste (docs/payments-xbezahldienste.md): the service's API, the city's ids there,
+# how we authenticate, and the shared secret of the signed status callbacks.
+PAYMENT_CAMT_MAX_BYTES = int(
+    env("PAYMENT_CAMT_MAX_BYTES", str(200 * 1024 * 1024), "Largest camt.053 file read, bytes.")
+    or 0
+)
+XBEZAHLDIENSTE_URL = env("XBEZAHLDIENSTE_URL", "", "Base URL of the XBezahldienste API.")
+XBEZAHLDIENSTE_ORIGINATOR_ID = env(
+    "XBEZAHLDIENSTE_ORIGINATOR_ID", "", "XBezahldienste originatorId of the city."
+)
+XBEZAHLDIENSTE_ENDPOINT_ID = env(
+    "XBEZAHLDIENSTE_ENDPOINT_ID", "", "XBezahldienste endPointId (the city's account there)."
+)
+XBEZAHLDIENSTE_TOKEN_URL = env(
+    "XBEZAHLDIENSTE_TOKEN_URL", "", "OAuth2 token URL (client credentials); empty: Basic auth."
+)
+XBEZAHLDIENSTE_CLIENT_ID = env("XBEZAHLDIENSTE_CLIENT_ID", "", "OAuth2 or Basic auth user.")
+XBEZAHLDIENSTE_CLIENT_SECRET = env(
+    "XBEZAHLDIENSTE_CLIENT_SECRET", "", "OAuth2 client secret or Basic auth password."
+)
+XBEZAHLDIENSTE_CLIENT_CERT = env(
+    "XBEZAHLDIENSTE_CLIENT_CERT", "", "PEM file with client certificate and key (mutual TLS)."
+)
+XBEZAHLDIENSTE_CALLBACK_SECRET = env(
+    "XBEZAHLDIENSTE_CALLBACK_SECRET",
+    "",
+    "Shared secret of the signed status callbacks; empty: callbacks off, status polled.",
+)
+XBEZAHLDIENSTE_TIMEOUT = env("XBEZAHLDIENSTE_TIMEOUT", "10", "Seconds to wait for the API.")
 
 LOGIN_URL = "identity:login"
 LOGIN_REDIRECT_URL = "applications:my_office"

@@ -26,10 +26,13 @@ and select it with ``PAYMENT_PROVIDER = "xbezahldienste"``. A provider never cha
 
 from __future__ import annotations
 
+import enum
 from abc import ABC, abstractmethod
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
 if TYPE_CHECKING:
+    from django.core.checks import CheckMessage
     from django.http import HttpRequest
 
     from ..models import Payment, PaymentStatus
@@ -38,6 +41,39 @@ if TYPE_CHECKING:
 class PaymentProviderUnavailable(Exception):
     """The provider cannot be reached or refused the request; the payment stays open and
     the citizen may try again. Callers show a message and keep the application a draft."""
+
+
+class CallbackOutcome(enum.Enum):
+    """What became of a provider's notification; the callback view answers with its
+    ``http_status``. Providers retry on 5xx and on no answer, so everything the provider
+    cannot fix by sending the same notification again is answered with 2xx or 4xx."""
+
+    #: Recorded (or it repeated what we already knew): 204.
+    HANDLED = 204
+    #: Verified but not applied, e.g. an old status after a newer one, or an amount that
+    #: does not match (logged for the operator): 200, so that the provider stops retrying.
+    IGNORED = 200
+    #: Not a notification we can read: 400.
+    MALFORMED = 400
+    #: Signature missing or wrong, or callbacks not configured: 403.
+    FORBIDDEN = 403
+    #: No payment of ours has this provider reference: 404.
+    UNKNOWN_PAYMENT = 404
+
+    @property
+    def http_status(self) -> int:
+        return self.value
+
+
+@dataclass(frozen=True)
+class CallbackResult:
+    """The answer of :meth:`PaymentProvider.handle_callback`: ``CallbackResult(
+    CallbackOutcome.IGNORED, payment, reason="amount_mismatch")``. ``reason`` is a short
+    machine-readable word the view passes back to the provider (never personal data)."""
+
+    outcome: CallbackOutcome
+    payment: Payment | None = None
+    reason: str = ""
 
 
 class PaymentProvider(ABC):
@@ -58,8 +94,16 @@ class PaymentProvider(ABC):
         like the test provider, when our database already is the truth)."""
         return None
 
-    def handle_callback(self, request: HttpRequest) -> Payment:
+    def handle_callback(self, request: HttpRequest) -> CallbackResult | Payment:
         """Verify a server-to-server notification, record the status it reports through
-        ``services.transition`` and return the payment. Providers without callbacks keep
-        this default."""
+        ``services.transition`` and say what became of it as a :class:`CallbackResult`
+        (``views`` at ``payments:provider_callback`` turn it into the HTTP answer; a bare
+        ``Payment`` is still accepted and counts as handled). Never raise for a bad
+        notification: return ``MALFORMED``, ``FORBIDDEN`` or ``UNKNOWN_PAYMENT``. Providers
+        without callbacks keep this default (the view answers 404)."""
         raise NotImplementedError(f"The payment provider {self.key!r} has no callbacks.")
+
+    def check_configuration(self) -> list[CheckMessage]:
+        """Problems with this provider's settings, for ``manage.py check`` (asked only while
+        it is the active provider, see ``provider_checks.py``). Default: none."""
+        return []

@@ -19,7 +19,7 @@ def test_no_warning_in_development(settings):
 
 
 def test_an_unknown_provider_is_an_error(settings):
-    settings.PAYMENT_PROVIDER = "epaybl"
+    settings.PAYMENT_PROVIDER = "kein-anbieter"
     (error,) = payment_provider_known(None)
     assert error.id == "payments.E001" and "'test'" in error.hint
     settings.PAYMENT_PROVIDER = "test"

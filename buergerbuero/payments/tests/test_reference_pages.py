@@ -124,9 +124,7 @@ def test_paying_online_charges_what_is_open_whatever_the_browser_sends(
     assert receipt.content.startswith(b"%PDF")
 
 
-def test_a_provider_that_is_down_offers_the_transfer_and_loses_nothing(
-    client, fine, monkeypatch
-):
+def test_a_provider_that_is_down_offers_the_transfer_and_loses_nothing(client, fine, monkeypatch):
     def down(self, payment):
         raise PaymentProviderUnavailable("test: provider down")
 

@@ -1,0 +1,1 @@
+"""Test doubles of the payments app's outside parties (never imported by the product)."""
