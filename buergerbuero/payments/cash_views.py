@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import logging
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Q
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from . import selectors
 from .cash_office import cash_office_required
+from .demo import demo_statement_xml
 from .forms import RefundForm
 from .models import (
     CREDIT_MATCHES_TO_CLEAR,
@@ -126,3 +129,13 @@ def _tell_citizen_of_refund(payment_id: int) -> None:
     from .tasks import refund_notify
 
     refund_notify.enqueue(payment_id)
+
+
+@cash_office_required
+def demo_statement(request):
+    """A camt.053 file that pays what is open now (demo only: ``DEMO_MODE``)."""
+    if not getattr(settings, "DEMO_MODE", False):
+        raise Http404(_("Beispiel-Kontoauszüge gibt es nur in der Demo."))
+    response = HttpResponse(demo_statement_xml(), content_type="application/xml")
+    response["Content-Disposition"] = 'attachment; filename="demo-kontoauszug-camt053.xml"'
+    return response

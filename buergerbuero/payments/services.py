@@ -22,6 +22,7 @@ from .models import (
     PaymentTransition,
     TransitionSource,
 )
+from .providers.base import PaymentProviderUnavailable
 from .providers.registry import UnknownPaymentProvider, registry
 from .references import reference_for
 from .return_urls import return_url_is_ours, return_url_with_payment
@@ -253,12 +254,14 @@ def _announce(*, payment: Payment, old_status: PaymentStatus, source: Transition
             )
 
 
-def refresh_status(payment: Payment) -> Payment:
+def refresh_status(payment: Payment, *, raise_unavailable: bool = False) -> Payment:
     """Ask the payment's provider for news and record it (source ``provider``).
 
     Only unfinished payments are asked. The test provider never has news (our database is
     its truth), so this is a no-op there. A status the state machine refuses is logged
-    and ignored; the payment is returned as stored.
+    and ignored; the payment is returned as stored. A provider that cannot be reached
+    changes nothing (the page the citizen comes back to still works); pass
+    ``raise_unavailable`` to get its ``PaymentProviderUnavailable`` instead.
     """
     if not payment.is_live or payment.provider in OFFLINE_CHANNELS:
         return payment
@@ -267,7 +270,15 @@ def refresh_status(payment: Payment) -> Payment:
     except UnknownPaymentProvider:
         logger.warning("payment %s: provider %r is not registered", payment.uuid, payment.provider)
         return payment
-    reported = provider.fetch_status(payment)
+    try:
+        reported = provider.fetch_status(payment)
+    except PaymentProviderUnavailable:
+        if raise_unavailable:
+            raise
+        logger.warning(
+            "payment %s: provider %r unreachable; asked later", payment.uuid, payment.provider
+        )
+        return payment
     if reported is None or reported == payment.status:
         return payment
     try:

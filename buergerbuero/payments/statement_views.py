@@ -14,6 +14,7 @@ Views parse the input, call one service of ``reconciliation.py`` and render.
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Count
@@ -166,7 +167,13 @@ def _statements_page(request, form, *, status: int = 200):
     return render(
         request,
         "payments/cash/statements.html",
-        {"cash_section": "statements", "form": form, "page": page, "statements": page},
+        {
+            "cash_section": "statements",
+            "form": form,
+            "page": page,
+            "statements": page,
+            "demo_mode": getattr(settings, "DEMO_MODE", False),
+        },
         status=status,
     )
 

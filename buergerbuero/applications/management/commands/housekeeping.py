@@ -1,4 +1,4 @@
-"""Run the periodic work of applications: draft reminders and expiry, retention.
+"""Run the periodic work: draft reminders and expiry, retention, unfinished payments.
 
 Run it hourly (deploy/buergerbuero-housekeeping.timer); it is safe to run at any time and
 more than once."""
@@ -11,12 +11,14 @@ from buergerbuero.applications.tasks import (
     drafts_remind,
     orphan_files_remove,
 )
+from buergerbuero.payments.tasks import payments_poll
 
 
 class Command(BaseCommand):
     help = (
         "Remind of and delete expired drafts; anonymise cases past their retention period; "
-        "remove document files no record refers to."
+        "remove document files no record refers to; ask payment providers about unfinished "
+        "payments."
     )
 
     def handle(self, *args, **options):
@@ -24,7 +26,9 @@ class Command(BaseCommand):
         expired = drafts_expire()
         anonymised = cases_anonymise()
         orphans = orphan_files_remove()
+        settled = payments_poll()
         self.stdout.write(
             f"drafts reminded: {reminded}, drafts deleted: {expired}, "
-            f"cases anonymised: {anonymised}, orphaned files removed: {orphans}"
+            f"cases anonymised: {anonymised}, orphaned files removed: {orphans}, "
+            f"payments settled by asking the provider: {settled}"
         )
