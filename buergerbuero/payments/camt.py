@@ -41,6 +41,7 @@ from typing import BinaryIO
 
 from django.conf import settings
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from lxml import etree
 from stdnum import iban as stdnum_iban
 
@@ -68,11 +69,11 @@ _IBAN = re.compile(r"^[A-Z]{2}\d{2}[A-Z0-9]{11,30}$")
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
 _DECLARATIONS = (b"<!DOCTYPE", b"<!ENTITY")
 _OTHER_MESSAGES = {
-    "camt.052": "ein untertägiger Kontoumsatzbericht (camt.052)",
-    "camt.054": "eine Benachrichtigung über Einzelumsätze (camt.054)",
-    "pain.001": "ein Überweisungsauftrag (pain.001)",
-    "pain.002": "ein Statusbericht zu einem Auftrag (pain.002)",
-    "pain.008": "ein Lastschriftauftrag (pain.008)",
+    "camt.052": gettext_lazy("ein untertägiger Kontoumsatzbericht (camt.052)"),
+    "camt.054": gettext_lazy("eine Benachrichtigung über Einzelumsätze (camt.054)"),
+    "pain.001": gettext_lazy("ein Überweisungsauftrag (pain.001)"),
+    "pain.002": gettext_lazy("ein Statusbericht zu einem Auftrag (pain.002)"),
+    "pain.008": gettext_lazy("ein Lastschriftauftrag (pain.008)"),
 }
 
 

@@ -97,6 +97,7 @@ def test_the_girocode_carries_recipient_iban_amount_and_kassenzeichen(client, fi
     assert fields["iban"] == "DE89370400440532013000"
     assert fields["bic"] == "COBADEFFXXX"
     assert fields["amount_cents"] == 3500
+    assert fields["purpose"] == "" and fields["structured_reference"] == ""
     assert fine.code in fields["text"]
     assert fields["text"].startswith(f"Kassenzeichen {fine.code}")
     assert len(fields["text"]) <= 140
