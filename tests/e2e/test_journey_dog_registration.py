@@ -179,7 +179,9 @@ def test_dog_registration_from_application_to_notice(page):
     # -- Mehmet downloads the notice ----------------------------------------------------
     log_in(page, "buerger", "koeln-buerger")
     page.goto("/mein-buergerbuero/")
-    page.get_by_role("link", name=reference).click()
+    assert_accessible(page, "Mein Bürgerbüro with the dog tax to pay")
+    page.get_by_role("link", name=reference, exact=True).click()
+    assert_accessible(page, "case with the notice and the dog tax")
     with page.expect_download() as download_info:
         page.get_by_role("link", name=re.compile(r"^Bescheid-")).first.click()
     pdf = PdfReader(download_info.value.path())
