@@ -10,7 +10,8 @@ from .models import LIVE_STATUSES, Payment
 
 
 def payment_lock(*, payment_id: int) -> Payment:
-    """The payment, freshly read and locked until the transaction ends."""
+    """The payment, freshly read and locked until the transaction ends. (A status change
+    needs it only when its compare-and-set missed, see ``services.transition``.)"""
     return Payment.objects.select_for_update().get(pk=payment_id)
 
 

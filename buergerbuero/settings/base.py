@@ -170,8 +170,7 @@ PAYMENT_REFERENCE_PREFIX = env(
 # XBezahldienste (docs/payments-xbezahldienste.md): the service's API, the city's ids there,
 # how we authenticate, and the shared secret of the signed status callbacks.
 PAYMENT_CAMT_MAX_BYTES = int(
-    env("PAYMENT_CAMT_MAX_BYTES", str(200 * 1024 * 1024), "Largest camt.053 file read, bytes.")
-    or 0
+    env("PAYMENT_CAMT_MAX_BYTES", str(200 * 1024 * 1024), "Largest camt.053 file read, bytes.") or 0
 )
 XBEZAHLDIENSTE_URL = env("XBEZAHLDIENSTE_URL", "", "Base URL of the XBezahldienste API.")
 XBEZAHLDIENSTE_ORIGINATOR_ID = env(

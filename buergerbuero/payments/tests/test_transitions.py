@@ -1,6 +1,10 @@
 """transition(): the state machine, its log, and the signal after the commit."""
 
+import threading
+
 import pytest
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from buergerbuero.payments import services
 from buergerbuero.payments.models import Payment, PaymentStatus, TransitionSource
@@ -32,6 +36,11 @@ def heard():
 
 def statuses_logged(payment):
     return [(t.from_status, t.to_status, t.source) for t in payment.transitions.all()][1:]
+
+
+def statements(captured) -> list[str]:
+    """The SQL run, without the savepoints of the test's own transaction."""
+    return [q["sql"] for q in captured if "SAVEPOINT" not in q["sql"]]
 
 
 def test_a_provider_confirms_a_payment(payment):
@@ -136,6 +145,80 @@ def test_a_stale_copy_cannot_cancel_what_was_paid_meanwhile(payment):
         services.transition(stale, S.CANCELLED, source=Src.CITIZEN)
 
 
+def test_a_stale_copy_showing_the_reported_status_does_not_hide_a_real_change(payment):
+    # Paid, then the bank took the money back (a clerk recorded it through another copy);
+    # now the provider confirms the payment again, reported through the old copy.
+    services.transition(payment, S.PAID, source=Src.PROVIDER)
+    services.transition(Payment.objects.get(pk=payment.pk), S.FAILED, source=Src.CLERK)
+    assert payment.status == S.PAID  # stale
+
+    services.transition(payment, S.PAID, source=Src.PROVIDER, detail="confirmed again")
+
+    assert Payment.objects.get(pk=payment.pk).status == S.PAID
+    assert statuses_logged(payment)[-1] == ("failed", "paid", "provider")
+
+
+def test_a_stale_copy_may_make_a_change_its_own_status_would_refuse(payment):
+    stale = Payment.objects.get(pk=payment.pk)
+    stale.status = S.CANCELLED  # as if read before a change that was rolled back
+
+    services.transition(stale, S.PENDING, source=Src.PROVIDER)
+
+    assert statuses_logged(payment) == [("open", "pending", "provider")]
+
+
+def test_a_change_is_one_update_of_the_status_read_and_one_log_row_without_a_lock(payment):
+    with CaptureQueriesContext(connection) as captured:
+        services.transition(payment, S.PAID, source=Src.PROVIDER)
+
+    update, insert = statements(captured.captured_queries)
+    assert update.startswith("UPDATE payments_payment ") and "AND status = 'open'" in update
+    assert insert.startswith("INSERT INTO payments_paymenttransition ")
+
+
+def test_a_repeat_is_one_read_no_write_and_no_lock(payment):
+    services.transition(payment, S.PAID, source=Src.PROVIDER)
+
+    with CaptureQueriesContext(connection) as captured:
+        services.transition(payment, S.PAID, source=Src.PROVIDER)
+
+    [read] = statements(captured.captured_queries)
+    assert read.startswith("SELECT ") and "FOR UPDATE" not in read
+
+
+def test_a_stale_copy_is_decided_on_the_stored_status_under_the_row_lock(payment):
+    stale = Payment.objects.get(pk=payment.pk)
+    services.transition(payment, S.PENDING, source=Src.PROVIDER)
+
+    with CaptureQueriesContext(connection) as captured:
+        services.transition(stale, S.PAID, source=Src.PROVIDER)
+
+    missed, locked, update, insert = statements(captured.captured_queries)
+    assert missed.startswith("UPDATE ") and "AND status = 'open'" in missed
+    if connection.features.has_select_for_update:
+        assert locked.endswith("FOR UPDATE")
+    assert update.startswith("UPDATE ") and "AND status = 'pending'" in update
+    assert insert.startswith("INSERT ")
+    assert stale.status == S.PAID
+    assert statuses_logged(payment) == [
+        ("open", "pending", "provider"),
+        ("pending", "paid", "provider"),
+    ]
+
+
+def test_two_changes_in_one_transaction_are_announced_each_as_it_was(
+    payment, heard, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        services.transition(payment, S.PENDING, source=Src.PROVIDER)
+        services.transition(payment, S.PAID, source=Src.PROVIDER)
+
+    assert [(h["old_status"], h["new_status"]) for h in heard] == [
+        (S.OPEN, S.PENDING),
+        (S.PENDING, S.PAID),
+    ]
+
+
 def test_the_signal_comes_after_the_commit_once_per_real_change(
     payment, heard, django_capture_on_commit_callbacks
 ):
@@ -203,3 +286,68 @@ def test_refresh_status_ignores_a_report_the_state_machine_refuses(
 
     assert services.refresh_status(payment).status == S.OPEN
     assert "ignored" in payments_log.text
+
+
+def _race(payment_id, reports):
+    """Each (status, source) of ``reports`` from a thread of its own, all starting at once
+    with a copy of the payment read before any of them; the errors they raised."""
+    start, errors = threading.Barrier(len(reports)), []
+
+    def report(to_status, source):
+        try:
+            copy = Payment.objects.get(pk=payment_id)
+            start.wait()
+            services.transition(copy, to_status, source=source)
+        except PaymentTransitionError as error:
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=report, args=r) for r in reports]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return errors
+
+
+def _needs_concurrent_connections():
+    if connection.vendor == "sqlite" and connection.settings_dict["NAME"].startswith("file:"):
+        # An in-memory SQLite test database is one connection; threads cannot race on it.
+        # The suite runs again on PostgreSQL (CI), where they do.
+        pytest.skip("needs a database with real concurrent connections (PostgreSQL)")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_reports_of_one_change_record_and_announce_it_once(start, heard):
+    _needs_concurrent_connections()
+    payment = start(purpose="fee:race")[0]  # no receiver acts on it
+
+    errors = _race(payment.pk, [(S.PAID, Src.PROVIDER)] * 8)
+
+    assert errors == []
+    assert statuses_logged(payment) == [("open", "paid", "provider")]
+    assert [(h["old_status"], h["new_status"]) for h in heard] == [(S.OPEN, S.PAID)]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_different_reports_leave_a_log_that_is_one_chain(start, heard):
+    _needs_concurrent_connections()
+    payment = start(purpose="fee:race")[0]  # no receiver acts on it
+
+    errors = _race(
+        payment.pk,
+        [(S.PAID, Src.PROVIDER), (S.CANCELLED, Src.CITIZEN), (S.PENDING, Src.PROVIDER)] * 4,
+    )
+
+    logged = statuses_logged(payment)
+    # Every change starts where the one before ended, the stored status is where the last
+    # one ended, and each was announced once (each thread after its own commit, so in any
+    # order); whatever order the reports took.
+    assert [to for _, to, _ in logged[:-1]] == [fro for fro, _, _ in logged[1:]]
+    assert logged[0][0] == "open"
+    assert Payment.objects.get(pk=payment.pk).status == logged[-1][1] == "paid"
+    assert sorted((h["old_status"], h["new_status"]) for h in heard) == sorted(
+        (fro, to) for fro, to, _ in logged
+    )
+    assert all(isinstance(e, PaymentTransitionError) for e in errors)

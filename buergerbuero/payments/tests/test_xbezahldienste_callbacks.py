@@ -9,7 +9,9 @@ import json
 import logging
 
 import pytest
+from django.db import connection
 from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from buergerbuero.payments import services
@@ -108,6 +110,26 @@ def test_ten_identical_callbacks_record_one_change(
     assert [d.answers for d in deliveries] == [[204]] * 10
     assert payment.transitions.filter(to_status="paid").count() == 1
     assert len(status_changes) == 1
+
+
+def test_a_callback_is_one_query_and_a_change_two_writes_without_a_lock(xbezahldienste, payment):
+    """Pinned: every callback, repeats included, finds its payment with one query; a
+    change adds one compare-and-set UPDATE and the log row, and locks no row."""
+    xbezahldienste.settle(payment.provider_reference, "PAYED", notify=False)
+    queries = []
+    for _ in range(2):
+        xbezahldienste.callback(payment.provider_reference)
+        with CaptureQueriesContext(connection) as captured:
+            [delivery] = xbezahldienste.deliver_pending()
+        assert delivery.answers == [204]
+        queries.append([q["sql"] for q in captured if "SAVEPOINT" not in q["sql"]])
+
+    (found, update, insert), (found_again,) = queries
+    assert "WHERE provider = 'xbezahldienste' AND provider_reference = " in found
+    assert found_again == found
+    assert update.startswith("UPDATE payments_payment ") and "AND status = 'open'" in update
+    assert insert.startswith("INSERT INTO payments_paymenttransition ")
+    assert not any("FOR UPDATE" in sql for sql in (found, update, insert))
 
 
 def test_an_old_status_arriving_after_the_payment_is_ignored(xbezahldienste, payment, payments_log):
