@@ -50,6 +50,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from machine import cpu_model, system_ticks
+from stores import (
+    admin_connection,
+    database_create,
+    database_drop,
+    redis_check_empty,
+    redis_empty,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # run as a script from the checkout
@@ -160,30 +167,6 @@ def helper(env: dict[str, str], *command: str) -> str:
     return result.stdout
 
 
-def admin_connection(args: argparse.Namespace):
-    import psycopg
-
-    return psycopg.connect(args.server_url.rstrip("/") + "/postgres", autocommit=True)
-
-
-def database_create(args: argparse.Namespace) -> None:
-    from psycopg import sql
-
-    with admin_connection(args) as connection:
-        name = sql.Identifier(args.database)
-        connection.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(name))
-        connection.execute(sql.SQL("CREATE DATABASE {}").format(name))
-
-
-def database_drop(args: argparse.Namespace) -> None:
-    from psycopg import sql
-
-    with admin_connection(args) as connection:
-        connection.execute(
-            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(args.database))
-        )
-
-
 def database_settle(url: str) -> None:
     """VACUUM ANALYZE after the preparation: the state autovacuum keeps a production
     database in, instead of an autovacuum run in the middle of a measured phase."""
@@ -199,22 +182,6 @@ def database_connections(args: argparse.Namespace) -> int:
         return connection.execute(
             "SELECT count(*) FROM pg_stat_activity WHERE datname = %s", (args.database,)
         ).fetchone()[0]
-
-
-def redis_check_empty(url: str) -> None:
-    import redis
-
-    if redis.Redis.from_url(url).dbsize():
-        raise SystemExit(
-            f"Redis database {url} is not empty: choose an unused one with --redis-url "
-            "(the benchmark empties it at the end)."
-        )
-
-
-def redis_empty(url: str) -> None:
-    import redis
-
-    redis.Redis.from_url(url).flushdb()
 
 
 def idle_busy(seconds: float = 2.0) -> float:

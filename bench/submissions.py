@@ -48,6 +48,12 @@ from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
 from machine import cpu_model, system_ticks
+from stores import (
+    database_create,
+    database_drop,
+    redis_check_empty,
+    redis_empty,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # run as a script from the checkout
@@ -375,47 +381,6 @@ def helper(env: dict[str, str], *command: str) -> str:
     if result.returncode != 0:
         raise SystemExit(f"helper {' '.join(command)} failed:\n{result.stdout}{result.stderr}")
     return result.stdout
-
-
-def admin_connection(args: argparse.Namespace):
-    import psycopg
-
-    return psycopg.connect(args.server_url.rstrip("/") + "/postgres", autocommit=True)
-
-
-def database_create(args: argparse.Namespace) -> None:
-    from psycopg import sql
-
-    with admin_connection(args) as connection:
-        name = sql.Identifier(args.database)
-        connection.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(name))
-        connection.execute(sql.SQL("CREATE DATABASE {}").format(name))
-
-
-def database_drop(args: argparse.Namespace) -> None:
-    from psycopg import sql
-
-    with admin_connection(args) as connection:
-        connection.execute(
-            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(args.database))
-        )
-
-
-def redis_check_empty(url: str) -> None:
-    import redis
-
-    client = redis.Redis.from_url(url)
-    if client.dbsize():
-        raise SystemExit(
-            f"Redis database {url} is not empty: choose an unused one with --redis-url "
-            "(the benchmark empties it at the end)."
-        )
-
-
-def redis_empty(url: str) -> None:
-    import redis
-
-    redis.Redis.from_url(url).flushdb()
 
 
 # ============================================================================ HTTP clients
