@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import logging
+import contextlib
+from uuid import UUID
 
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -24,12 +24,9 @@ from .models import (
     Payment,
     PaymentReference,
     PaymentStatus,
-    TransitionSource,
 )
 from .references import code_clean
-from .services import transition
-
-logger = logging.getLogger(__name__)
+from .services import payment_refund
 
 PAYMENTS_PER_PAGE = 50
 
@@ -53,8 +50,8 @@ def overview(request):
 
 @cash_office_required
 def payments_list(request):
-    """Payments, newest first; search by Kassenzeichen (any grouping), payment number or
-    description; filter by status."""
+    """Payments, newest first; search by Kassenzeichen (any grouping, or its beginning),
+    payment number or description; filter by status."""
     query = (request.GET.get("q") or "").strip()[:100]
     status = request.GET.get("status", "")
     payments = Payment.objects.select_related("reference").order_by("-created_at", "-pk")
@@ -65,8 +62,8 @@ def payments_list(request):
         )
         if code:
             lookup |= Q(reference__code=code)
-        if len(query) >= 8:
-            lookup |= Q(uuid__startswith=query) if _hexish(query) else Q()
+        with contextlib.suppress(ValueError):  # a payment number copied from a receipt
+            lookup |= Q(uuid=UUID(query))
         payments = payments.filter(lookup)
     if status in PaymentStatus.values:
         payments = payments.filter(status=status)
@@ -79,10 +76,6 @@ def payments_list(request):
         "statuses": PaymentStatus.choices,
     }
     return render(request, "payments/cash/payments.html", context)
-
-
-def _hexish(text: str) -> bool:
-    return all(c in "0123456789abcdef-" for c in text.lower())
 
 
 @cash_office_required
@@ -112,23 +105,6 @@ def payment_detail(request, payment_id):
         "form": form,
     }
     return render(request, "payments/cash/payment.html", context, status=status)
-
-
-def payment_refund(payment: Payment, *, reason: str, by) -> Payment:
-    """Record that the cash office paid ``payment`` back, and tell the citizen why."""
-    with transaction.atomic():
-        payment = transition(
-            payment, PaymentStatus.REFUNDED, source=TransitionSource.CLERK, detail=reason, actor=by
-        )
-        transaction.on_commit(lambda: _tell_citizen_of_refund(payment.pk))
-    logger.info("payment %s refunded by %s", payment.uuid, by.get_username())
-    return payment
-
-
-def _tell_citizen_of_refund(payment_id: int) -> None:
-    from .tasks import refund_notify
-
-    refund_notify.enqueue(payment_id)
 
 
 @cash_office_required

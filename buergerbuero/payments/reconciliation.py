@@ -1268,7 +1268,7 @@ def _announce_paid(payment_ids: list[int]) -> None:
         payments = Payment.objects.filter(pk__gte=chunk[0], pk__lte=chunk[-1]).order_by("pk")
         for payment in payments:
             if payment.pk in wanted:
-                services._announce(
+                services.status_change_announce(
                     payment=payment,
                     old_status=PaymentStatus.OPEN,
                     source=TransitionSource.BANK_STATEMENT,

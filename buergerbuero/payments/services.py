@@ -35,6 +35,7 @@ __all__ = [
     "PaymentTransitionError",
     "payment_for",  # lives in selectors.py; importable from here as part of the interface
     "payment_record_received",
+    "payment_refund",
     "refresh_status",
     "start_payment",
     "transition",
@@ -306,7 +307,7 @@ def _status_move(
         payment.paid_at = paid_at
     transaction.on_commit(
         partial(
-            _announce,
+            status_change_announce,
             payment=payment,
             old_status=from_status,
             new_status=to_status,
@@ -317,14 +318,15 @@ def _status_move(
     return True
 
 
-def _announce(
+def status_change_announce(
     *,
     payment: Payment,
     old_status: PaymentStatus,
     source: TransitionSource,
     new_status: PaymentStatus | None = None,
 ) -> None:
-    """``payment_status_changed`` to every receiver; one that fails is logged. Pass
+    """``payment_status_changed`` to every receiver; one that fails is logged. Call it
+    after the commit of a change written here or in bulk (the bank statement import). Pass
     ``new_status`` when the instance may have moved on before the commit (default: its
     status)."""
     results = payment_status_changed.send_robust(
@@ -431,3 +433,22 @@ def payment_record_received(
             actor=actor,
         )
         return transition(payment, PaymentStatus.PAID, source=source, detail=detail, actor=actor)
+
+
+def payment_refund(payment: Payment, *, reason: str, by) -> Payment:
+    """Record that the cash office paid ``payment`` back (source ``clerk``, the reason as
+    detail) and tell the citizen why, by email after the commit. Raises
+    ``PaymentTransitionError`` unless the payment is paid."""
+    with transaction.atomic():
+        payment = transition(
+            payment, PaymentStatus.REFUNDED, source=TransitionSource.CLERK, detail=reason, actor=by
+        )
+        transaction.on_commit(partial(_refund_notify, payment.pk))
+    logger.info("payment %s refunded by %s", payment.uuid, by.get_username())
+    return payment
+
+
+def _refund_notify(payment_id: int) -> None:
+    from .tasks import refund_notify  # tasks use this module's services
+
+    refund_notify.enqueue(payment_id)

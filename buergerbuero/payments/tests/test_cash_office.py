@@ -138,3 +138,12 @@ def test_a_late_confirmation_of_a_cancelled_online_payment_is_kept(paid):
     )
     transition(online, PaymentStatus.PAID, source=TransitionSource.PROVIDER, detail="late")
     assert balance_of(paid.reference).overpaid_cents == 1800
+
+
+def test_the_cash_office_finds_a_payment_by_its_number_or_kassenzeichen(client, clerk, paid):
+    client.force_login(clerk)
+    url = reverse("payments:cash_payments")
+    detail = reverse("payments:cash_payment", kwargs={"payment_id": paid.uuid})
+    for query in (str(paid.uuid), paid.reference.code_display, paid.reference.code[:6]):
+        assert detail in client.get(url, {"q": query}).content.decode(), query
+    assert detail not in client.get(url, {"q": "5399 9999 9999"}).content.decode()
