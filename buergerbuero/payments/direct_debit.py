@@ -55,7 +55,6 @@ from buergerbuero.core.banking import bic_clean, creditor_id_clean, iban_clean
 from buergerbuero.core.selectors import municipality_get
 from buergerbuero.notifications.services import send_email
 
-from . import lock_objects
 from .models import (
     DIRECT_DEBIT,
     LIVE_STATUSES,
@@ -64,11 +63,10 @@ from .models import (
     Payment,
     PaymentReference,
     PaymentStatus,
-    PaymentTransition,
     TransitionSource,
 )
 from .references import code_clean
-from .services import transition
+from .services import payment_offline_create, transition
 from .transitions import PaymentTransitionError
 
 logger = logging.getLogger(__name__)
@@ -705,31 +703,16 @@ def run_create(*, collection_date: dt.date, user, today: dt.date | None = None) 
 def _collection_start(item: DueCollection, *, run: DirectDebitRun) -> Payment:
     reference = item.reference
     when = run.collection_date.isoformat()
-    for live in lock_objects.payments_lock_live(purpose=reference.purpose):
-        transition(
-            live,
-            PaymentStatus.CANCELLED,
-            source=TransitionSource.SYSTEM,
-            detail=f"Ersetzt durch die Lastschrift in Datei {run.message_id} zum {when}.",
-        )
-    payment = Payment.objects.create(
-        purpose=reference.purpose,
-        reference=reference,
-        mandate=item.mandate,
-        direct_debit_run=run,
-        description=reference.description,
+    payment = payment_offline_create(
+        reference,
+        channel=DIRECT_DEBIT,
         amount_cents=item.amount_cents,
-        currency=reference.currency,
-        provider=DIRECT_DEBIT,
-        return_url="/",
-    )
-    PaymentTransition.objects.create(
-        payment=payment,
-        from_status="",
-        to_status=payment.status,
         source=TransitionSource.SYSTEM,
         detail=f"Lastschrift angelegt: Mandat {item.mandate.mandate_reference}, "
         f"{item.sequence_type}.",
+        replaced_because=f"Ersetzt durch die Lastschrift in Datei {run.message_id} zum {when}.",
+        mandate=item.mandate,
+        direct_debit_run=run,
     )
     return transition(
         payment,

@@ -34,6 +34,7 @@ from .transitions import PaymentTransitionError, transition_check
 __all__ = [
     "PaymentTransitionError",
     "payment_for",  # lives in selectors.py; importable from here as part of the interface
+    "payment_offline_create",
     "payment_record_received",
     "payment_refund",
     "refresh_status",
@@ -405,34 +406,60 @@ def payment_record_received(
     ``system``): the citizen paid another way. Should one of them be confirmed later all
     the same, ``transition`` records that too and the reference shows as overpaid.
     """
-    if amount_cents <= 0:
-        raise ValueError(f"amount_cents must be positive, not {amount_cents!r}.")
     with transaction.atomic():
-        for live in lock_objects.payments_lock_live(purpose=reference.purpose):
-            transition(
-                live,
-                PaymentStatus.CANCELLED,
-                source=TransitionSource.SYSTEM,
-                detail=f"Anders bezahlt: {detail}",
-            )
-        payment = Payment.objects.create(
-            purpose=reference.purpose,
-            reference=reference,
-            description=reference.description,
+        payment = payment_offline_create(
+            reference,
+            channel=channel,
             amount_cents=amount_cents,
-            currency=reference.currency,
-            provider=channel,
-            return_url="/",
-        )
-        PaymentTransition.objects.create(
-            payment=payment,
-            from_status="",
-            to_status=payment.status,
             source=source,
             detail=detail,
+            replaced_because=f"Anders bezahlt: {detail}",
             actor=actor,
         )
         return transition(payment, PaymentStatus.PAID, source=source, detail=detail, actor=actor)
+
+
+def payment_offline_create(
+    reference: PaymentReference,
+    *,
+    channel: str,
+    amount_cents: int,
+    source: TransitionSource | str,
+    detail: str,
+    replaced_because: str,
+    actor=None,
+    **fields,
+) -> Payment:
+    """Inside ``transaction.atomic``: an open payment of ``reference`` by an offline
+    ``channel`` (bank transfer, direct debit), logged with ``detail``. Online attempts
+    still open for the purpose are cancelled first (source ``system``, ``replaced_because``)
+    — one live payment per purpose. ``fields`` go to the payment (``mandate``,
+    ``direct_debit_run``). The caller moves it on (paid, pending)."""
+    if amount_cents <= 0:
+        raise ValueError(f"amount_cents must be positive, not {amount_cents!r}.")
+    for live in lock_objects.payments_lock_live(purpose=reference.purpose):
+        transition(
+            live, PaymentStatus.CANCELLED, source=TransitionSource.SYSTEM, detail=replaced_because
+        )
+    payment = Payment.objects.create(
+        purpose=reference.purpose,
+        reference=reference,
+        description=reference.description,
+        amount_cents=amount_cents,
+        currency=reference.currency,
+        provider=channel,
+        return_url="/",
+        **fields,
+    )
+    PaymentTransition.objects.create(
+        payment=payment,
+        from_status="",
+        to_status=payment.status,
+        source=source,
+        detail=detail,
+        actor=actor,
+    )
+    return payment
 
 
 def payment_refund(payment: Payment, *, reason: str, by) -> Payment:
