@@ -65,7 +65,7 @@ from .models import (
     PaymentStatus,
     TransitionSource,
 )
-from .references import code_clean
+from .references import code_clean, code_grouped
 from .services import payment_offline_create, transition
 from .transitions import PaymentTransitionError
 
@@ -284,7 +284,7 @@ def iban_masked(iban: str) -> str:
     if len(compact) <= 8:
         return compact
     masked = compact[:4] + "*" * (len(compact) - 8) + compact[-4:]
-    return " ".join(masked[i : i + 4] for i in range(0, len(masked), 4))
+    return code_grouped(masked)
 
 
 def sepa_text(text: str, max_length: int) -> str:

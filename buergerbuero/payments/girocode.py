@@ -13,6 +13,7 @@ from decimal import Decimal
 
 import segno
 from django.utils.safestring import SafeString, mark_safe
+from schwifty import IBAN
 from segno import helpers
 
 from buergerbuero.core.selectors import municipality_get
@@ -33,7 +34,7 @@ class BankTransfer:
 
     @property
     def iban_display(self) -> str:
-        return " ".join(self.iban[i : i + 4] for i in range(0, len(self.iban), 4))
+        return IBAN(self.iban).formatted
 
 
 def bank_transfer_for(reference, *, amount_cents: int | None = None) -> BankTransfer | None:

@@ -6,6 +6,8 @@ database is locked by the IMMEDIATE transaction mode instead; the locks matter o
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from .models import LIVE_STATUSES, Payment
 
 
@@ -20,5 +22,15 @@ def payments_lock_live(*, purpose: str) -> list[Payment]:
     return list(
         Payment.objects.select_for_update()
         .filter(purpose=purpose, status__in=LIVE_STATUSES)
+        .order_by("pk")
+    )
+
+
+def payments_lock_live_of(purposes: Iterable[str]) -> list[Payment]:
+    """The open and pending payments of these purposes, locked (one query for a batch of
+    the bank statement import)."""
+    return list(
+        Payment.objects.select_for_update()
+        .filter(purpose__in=list(purposes), status__in=LIVE_STATUSES)
         .order_by("pk")
     )

@@ -97,7 +97,9 @@ class PaymentReference(models.Model):
     @property
     def code_display(self) -> str:
         """The code in groups of four digits, as printed: ``5300 0001 2345``."""
-        return " ".join(self.code[i : i + 4] for i in range(0, len(self.code), 4))
+        from .references import code_grouped
+
+        return code_grouped(self.code)
 
 
 class ReferenceCounter(models.Model):

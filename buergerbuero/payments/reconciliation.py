@@ -73,7 +73,7 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 from stdnum import iban as stdnum_iban
 
-from . import services
+from . import lock_objects, services
 from .camt import CamtCredit, CamtError, CamtReader, CamtReversal, camt_max_bytes
 from .models import (
     BANK_TRANSFER,
@@ -89,7 +89,8 @@ from .models import (
     PaymentTransition,
     TransitionSource,
 )
-from .references import code_clean
+from .references import code_clean, code_grouped
+from .selectors import balance_of
 
 __all__ = [
     "BATCH_SIZE",
@@ -1137,7 +1138,7 @@ class _Import:
             )
         live_purposes = [p for p in batch.paid_purposes if p in self.live_purposes]
         if live_purposes:
-            for live in _payments_lock_live(live_purposes):
+            for live in lock_objects.payments_lock_live_of(live_purposes):
                 services.transition(
                     live,
                     PaymentStatus.CANCELLED,
@@ -1247,16 +1248,6 @@ class _Import:
                 cursor.executemany(sql, updates)
 
 
-def _payments_lock_live(purposes: Iterable[str]) -> list[Payment]:
-    """The open and pending payments of these purposes, locked in primary-key order (one
-    query for a whole batch; ``lock_objects.payments_lock_live`` takes one purpose)."""
-    return list(
-        Payment.objects.select_for_update()
-        .filter(purpose__in=list(purposes), status__in=LIVE_STATUSES)
-        .order_by("pk")
-    )
-
-
 def _announce_paid(payment_ids: list[int]) -> None:
     """After the commit: tell the listeners of ``payment_status_changed`` about every
     payment the import recorded, as ``services.transition`` does for single ones."""
@@ -1326,18 +1317,17 @@ class ClearingResult:
 
 
 def reference_open_cents(reference: PaymentReference, *, without_credit: int | None = None):
-    """``(open, partial)``: what the reference still owes (amount minus paid payments) and
-    the sum of its partial credits not yet cleared (but that of ``without_credit``)."""
-    paid = reference.payments.filter(status=PaymentStatus.PAID).aggregate(
-        total=Coalesce(Sum("amount_cents"), 0)
-    )["total"]
+    """``(open, partial)``: what the reference still owes (amount minus paid payments;
+    negative when overpaid) and the sum of its partial credits not yet cleared (but that
+    of ``without_credit``)."""
+    balance = balance_of(reference)
     partials = BankCredit.objects.filter(
         reference=reference, match=CreditMatch.PARTIAL, cleared_at__isnull=True
     )
     if without_credit is not None:
         partials = partials.exclude(pk=without_credit)
     partial_sum = partials.aggregate(total=Coalesce(Sum("amount_cents"), 0))["total"]
-    return reference.amount_cents - paid, partial_sum
+    return balance.owed_cents - balance.paid_cents, partial_sum
 
 
 def credit_assign(*, credit_id: int, code: str, note: str, user) -> ClearingResult:
@@ -1375,7 +1365,7 @@ def credit_assign(*, credit_id: int, code: str, note: str, user) -> ClearingResu
         if reference is None:
             raise ClearingRefused(
                 _("Es gibt kein Kassenzeichen %(code)s. Bitte prüfen Sie die Eingabe.")
-                % {"code": _grouped(cleaned)},
+                % {"code": code_grouped(cleaned)},
                 field="code",
             )
         if credit.payment_id is not None:
@@ -1387,7 +1377,7 @@ def credit_assign(*, credit_id: int, code: str, note: str, user) -> ClearingResu
                     ),
                     field="code",
                 )
-            _payment_withdraw(credit, user=user, why=f"umgebucht auf {_grouped(cleaned)}")
+            _payment_withdraw(credit, user=user, why=f"umgebucht auf {code_grouped(cleaned)}")
         open_cents, partial = reference_open_cents(reference, without_credit=credit.pk)
         remaining = open_cents - partial
         amount = credit.amount_cents
@@ -1597,10 +1587,6 @@ def _note_add(credit: BankCredit, user, what: str, note: str) -> None:
     credit.clearing_note = "\n".join(filter(None, [credit.clearing_note, line]))
 
 
-def _grouped(code: str) -> str:
-    return " ".join(code[i : i + 4] for i in range(0, len(code), 4))
-
-
 def _money(cents: int) -> str:
     return _amount_text(cents, "EUR")
 
@@ -1644,4 +1630,4 @@ def credit_code_suggestion(credit: BankCredit) -> str:
     remittance, if exactly one exists; else empty."""
     valid, _near = reference_codes_in(credit.remittance)
     codes = list(PaymentReference.objects.filter(code__in=valid).values_list("code", flat=True))
-    return _grouped(codes[0]) if len(codes) == 1 else ""
+    return code_grouped(codes[0]) if len(codes) == 1 else ""

@@ -36,6 +36,11 @@ def code_make(sequence: int, *, prefix: str | None = None) -> str:
     return digits + mod_97_10.calc_check_digits(digits)
 
 
+def code_grouped(code: str) -> str:
+    """``530000000120`` → ``5300 0000 0120``: groups of four characters, as printed."""
+    return " ".join(code[i : i + 4] for i in range(0, len(code), 4))
+
+
 def code_clean(text: str) -> str | None:
     """The code in ``text`` (any grouping) if its check digits are right, else ``None``."""
     digits = _SEPARATORS.sub("", text or "")
