@@ -11,7 +11,7 @@ MANAGE := $(PY) manage.py
 VENDOR := buergerbuero/static/vendor
 
 .DEFAULT_GOAL := help
-.PHONY: help run worker test lint lock install assets chromium demo migrate bench clean messages
+.PHONY: help run worker test lint lock install system assets chromium demo migrate bench clean messages
 
 help: ## List the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -39,7 +39,14 @@ lint: install ## ruff, and a check that every model change has its migration
 	$(VENV)/bin/ruff check .
 	env -u DATABASE_URL $(MANAGE) makemigrations --check --dry-run
 
-install: $(VENV)/.installed $(VENDOR)/.installed ## Install Python packages and front-end assets
+install: $(VENV)/.installed $(VENDOR)/.installed system ## Install Python packages, front-end assets, xmlsec1
+
+# What the product itself runs: xmlsec1 signs, checks and decrypts SAML messages (BundID,
+# the development IdP). Installed on first use, like chromium for the tests (needs root).
+RUN_DEBS := xmlsec1
+system:
+	@missing=$$(for deb in $(RUN_DEBS); do dpkg -s $$deb >/dev/null 2>&1 || echo $$deb; done); \
+	if [ -n "$$missing" ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; fi
 
 $(UV):
 	$(PYTHON) -m venv .tools

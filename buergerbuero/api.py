@@ -2,6 +2,7 @@
 
 from ninja import NinjaAPI
 
+from buergerbuero.applications.api import router as cases_router
 from buergerbuero.catalog.api import router as catalog_router
 
 api = NinjaAPI(
@@ -12,3 +13,4 @@ api = NinjaAPI(
     docs_url=None,  # the interactive docs load scripts from a CDN, which the CSP forbids
 )
 api.add_router("/", catalog_router)
+api.add_router("/cases", cases_router)  # the back office: caseworkers' sessions only

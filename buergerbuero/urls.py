@@ -14,6 +14,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("healthz", core_views.health, name="health"),
+    # SAML endpoints carry no language prefix: the IdP knows one fixed URL per endpoint.
+    path("auth/saml/", include("buergerbuero.identity.saml.urls")),
 ]
 urlpatterns += i18n_patterns(
     path("", include("buergerbuero.catalog.urls")),

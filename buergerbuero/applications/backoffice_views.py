@@ -26,6 +26,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
@@ -33,6 +34,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from buergerbuero.identity.staff.roles import works_in_any
 from buergerbuero.payments.selectors import payment_for
 
 from . import casework, selectors
@@ -73,15 +75,18 @@ STATUS_BADGES = {
 
 
 def caseworker_required(view: Callable) -> Callable:
-    """Staff with at least one department. Anonymous visitors go to the login; anyone else
-    logged in gets a 403 page that says why. Never cached: every page is personal data."""
+    """Staff with at least one department (caseworker or team lead). Anonymous visitors
+    go to the staff login; anyone else logged in gets a 403 page that says why. Never
+    cached: every page is personal data."""
 
     @wraps(view)
     @never_cache
     def wrapper(request, *args, **kwargs):
         if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if not request.user.is_caseworker:
+            return redirect_to_login(
+                request.get_full_path(), login_url=reverse("identity:staff_login")
+            )
+        if not works_in_any(request.user):
             return render(request, FORBIDDEN_TEMPLATE, status=403)
         return view(request, *args, **kwargs)
 

@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from . import live
 from .audit import audit
 from .models import (
     Case,
@@ -59,12 +60,10 @@ class NotAllowed(Exception):
 
 
 def can_work_on(user, case: Case) -> bool:
-    return bool(
-        user.is_authenticated
-        and user.is_active
-        and user.is_staff
-        and user.departments.filter(pk=case.department_id).exists()
-    )
+    """Caseworkers and team leads of the case's department (identity/staff/roles.py)."""
+    from buergerbuero.identity.staff.roles import works_in
+
+    return works_in(user, case.department_id)
 
 
 def _guard(case: Case, expected_version: int, user) -> None:
@@ -91,6 +90,7 @@ def _bump(case: Case, expected_version: int, user, **changes) -> Case:
 
 
 def _event(case, kind, user, text="", public=True) -> CaseEvent:
+    live.case_changed(case, actor=user, what=kind)
     return CaseEvent.objects.create(case=case, kind=kind, actor=user, text=text, public=public)
 
 
@@ -195,6 +195,7 @@ def citizen_message(case: Case, *, user, body: str) -> Message:
     message = Message.objects.create(case=case, from_citizen=True, author=author, body=body)
     Case.objects.filter(pk=case.pk).update(version=F("version") + 1, updated_at=timezone.now())
     CaseEvent.objects.create(case=case, kind=EventKind.MESSAGE, text=str(_("Nachricht an das Amt")))
+    live.case_changed(case, what=EventKind.MESSAGE)
     transaction.on_commit(lambda: _notify_caseworker(case.pk, "message"))
     return message
 
@@ -235,6 +236,7 @@ def citizen_fulfil_request(request: DocumentRequest, *, user, uploads) -> list[D
     Case.objects.filter(pk=case.pk).update(**changes)
     names = ", ".join(d.name for d in documents)
     CaseEvent.objects.create(case=case, kind=EventKind.DOCUMENT, text=names)
+    live.case_changed(case, what=EventKind.DOCUMENT)
     transaction.on_commit(lambda: _notify_caseworker(case.pk, "document"))
     return documents
 
@@ -371,6 +373,7 @@ def notice_issue(case: Case, *, decision: str, text: str, user=None, approved_by
         approved_by=approved_by,
     )
     CaseEvent.objects.create(case=case, kind=EventKind.NOTICE, actor=user, text=title)
+    live.case_changed(case, actor=user, what=EventKind.NOTICE)
     transaction.on_commit(lambda: _notify_citizen(case.pk, "notice"))
     return notice
 

@@ -103,6 +103,12 @@ class Application(models.Model):
     expires_at = models.DateTimeField(_("Entwurf läuft ab"), null=True, blank=True)
     reminder_sent_at = models.DateTimeField(null=True, blank=True)
     submitted_at = models.DateTimeField(_("eingereicht am"), null=True, blank=True)
+    # How sure the city was of the applicant when they confirmed at the summary: the
+    # session's trust level and login method (BundID, local account …), kept for the case.
+    identity_level = models.CharField(
+        _("Vertrauensniveau beim Absenden"), max_length=12, blank=True
+    )
+    identity_method = models.CharField(_("Anmeldeweg beim Absenden"), max_length=12, blank=True)
 
     class Meta:
         ordering = ["-updated_at"]
@@ -112,6 +118,18 @@ class Application(models.Model):
 
     def __str__(self) -> str:
         return f"{self.service.name} ({self.get_status_display()})"
+
+    @property
+    def identity_description(self) -> str:
+        """ "BundID – Vertrauensniveau substanziell (…)", or that nobody logged in."""
+        from buergerbuero.identity.trust import LoginMethod, TrustLevel
+
+        if not self.identity_level:
+            return str(_("ohne Anmeldung eingereicht"))
+        method = LoginMethod(self.identity_method).label if self.identity_method else ""
+        level = TrustLevel(self.identity_level).label
+        text = _("%(method)s – Vertrauensniveau %(level)s")
+        return str(text) % {"method": method, "level": level}
 
     @property
     def is_draft(self) -> bool:

@@ -73,8 +73,10 @@ def cases_of(user) -> QuerySet[Case]:
 
 
 def cases_for_staff(user) -> QuerySet[Case]:
-    """The cases of the caseworker's departments — and only those."""
-    return Case.objects.filter(department__in=user.departments.all()).select_related(
+    """The cases of the departments the user works in or leads — and only those."""
+    from buergerbuero.identity.staff.roles import department_ids_of
+
+    return Case.objects.filter(department_id__in=department_ids_of(user)).select_related(
         "service", "department", "assigned_to"
     )
 

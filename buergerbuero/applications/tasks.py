@@ -14,6 +14,7 @@ from django.utils import timezone
 from django_tasks import task
 
 from buergerbuero.notifications.services import Attachment, send_email
+from buergerbuero.notifications.zbp.services import inbox_recipient, inbox_send
 
 from .models import Application, ApplicationStatus, Case, Document, DocumentKind
 
@@ -132,22 +133,52 @@ def _status_path(case: Case) -> str:
 @task()
 def notify_citizen(case_id: int, what: str) -> None:
     """Tell the citizen something happened on their case; the content stays in the
-    account (an email carries no personal data beyond the reference)."""
-    case = Case.objects.select_related("application__service").get(pk=case_id)
-    address = citizen_email(case.application)
-    if not address:
+    account (an email carries no personal data beyond the reference). A citizen whose
+    BundID has an inbox gets the message there as well, a notice with its PDF."""
+    case = Case.objects.select_related("application__service", "application__user").get(pk=case_id)
+    application = case.application
+    address = citizen_email(application)
+    if not address and inbox_recipient(application.user) is None:
         return
-    send_email(
-        to=address,
-        template=f"applications/email/{what}",
-        context={
-            "reference": case.reference,
-            "service_name": case.application.service.name,
-            "status_url": site_url(_status_path(case)),
-        },
-        language=case.application.language,
+    template = f"applications/email/{what}"
+    context = {
+        "reference": case.reference,
+        "service_name": application.service.name,
+        "status_url": site_url(_status_path(case)),
+    }
+    email = None
+    if address:
+        email = send_email(
+            to=address,
+            template=template,
+            context=context,
+            language=application.language,
+            topic=f"case.{what}",
+        )
+    attachments, key = _inbox_notice(case) if what == "notice" else ([], None)
+    inbox_send(
+        user=application.user,
+        template=template,
+        context=context,
+        language=application.language,
+        service=application.service.name,
+        reference=case.reference,
+        attachments=attachments,
         topic=f"case.{what}",
+        email=email,
+        key=key,
     )
+
+
+def _inbox_notice(case: Case) -> tuple[list[Attachment], str | None]:
+    """The latest notice's PDF for the inbox, and a key that sends it there only once."""
+    notice = case.notices.select_related("document").first()
+    if notice is None:
+        return [], None
+    with notice.document.file.open("rb") as handle:
+        pdf = handle.read()
+    attachment = Attachment(notice.document.name, pdf, notice.document.content_type)
+    return [attachment], f"case.notice:{notice.pk}"
 
 
 @task()

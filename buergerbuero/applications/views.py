@@ -26,6 +26,7 @@ from buergerbuero.payments.selectors import payment_for, references_open_for
 
 from . import casework, selectors, services
 from .charges import money_owed
+from .identification import identity_gap, session_identity_fields
 from .models import ApplicationStatus, Case, CaseStatus, Document, DocumentKind, Notice
 from .presentation import fee_summary, summary_sections
 from .tasks import citizen_email, resume_link_send
@@ -48,8 +49,8 @@ def start(request, slug: str):
         else []
     )
     if request.method == "POST":
-        if not spec.anonymous and not request.user.is_authenticated:
-            return redirect(f"{reverse('identity:login')}?next={request.path}")
+        # Anyone may begin; the account and trust level the service needs are asked for
+        # before submitting (identification.identity_gap), and the draft waits meanwhile.
         application = services.application_start(
             definition=definition, user=request.user, language=get_language() or "de"
         )
@@ -65,6 +66,9 @@ def start(request, slug: str):
             "drafts": drafts,
             "steps": spec.steps,
             "has_fee": spec.fee is not None,
+            "identity_gap": identity_gap(
+                request, service, anonymous_allowed=spec.anonymous, back_to=request.path
+            ),
         },
     )
 
@@ -251,19 +255,27 @@ def summary(request, public_id):
     if elsewhere:
         return elsewhere
     incomplete = services.incomplete_steps(application, user=application.user)
+    gap = identity_gap(
+        request,
+        application.service,
+        anonymous_allowed=application.definition.spec.anonymous,
+        back_to=request.path,
+    )
     fee = fee_summary(application)
     payment = payment_for(application.payment_purpose) if fee else None
     form = ConfirmForm(request.POST if request.method == "POST" else None)
     status = 200
     provider_down = False
     if request.method == "POST":
-        if incomplete or not form.is_valid():
-            status = 422
+        if incomplete or gap or not form.is_valid():
+            status = 403 if gap and not incomplete else 422
         elif request.POST.get("zahlweg") == "ueberweisung" and fee:
             # Submitted before the money is in; an automatic service waits for the bank
             # statement before it issues its document (tasks.decide_when_paid).
+            _identity_keep(request, application)
             return _submit_for_transfer(request, application, fee)
         else:
+            _identity_keep(request, application)
             try:
                 return _pay_or_submit(request, application, fee)
             except PaymentProviderUnavailable:
@@ -287,9 +299,18 @@ def summary(request, public_id):
             "current_number": number,
             "provider_down": provider_down,
             "transfer_allowed": bool(fee),
+            "identity_gap": gap,
         },
         status=status,
     )
+
+
+def _identity_keep(request, application) -> None:
+    """The case shows how sure the city was of the applicant when they confirmed."""
+    fields = session_identity_fields(request)
+    for name, value in fields.items():
+        setattr(application, name, value)
+    application.save(update_fields=[*fields, "updated_at"])
 
 
 def _pay_or_submit(request, application, fee):

@@ -10,19 +10,12 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from buergerbuero.identity.trust import TrustLevel  # noqa: F401  (re-exported)
 from buergerbuero.organisation.models import Department
 
 LEIKA_KEY = RegexValidator(
     r"^99\d{12}$", _("Ein LeiKa-Schlüssel hat 14 Ziffern und beginnt mit 99.")
 )
-
-
-class TrustLevel(models.TextChoices):
-    """Vertrauensniveau of the identification a citizen needs to use a service online."""
-
-    LOW = "low", _("niedrig (Benutzername und Passwort)")
-    SUBSTANTIAL = "substantial", _("substanziell (z. B. ELSTER-Zertifikat)")
-    HIGH = "high", _("hoch (Online-Ausweisfunktion)")
 
 
 class Category(models.Model):

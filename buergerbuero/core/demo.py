@@ -14,11 +14,18 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.models import Group
 from django.db import transaction
 
 from buergerbuero.applications.services import definition_import
 from buergerbuero.catalog.services import catalog_import
+from buergerbuero.identity.staff.roles import (
+    CASEWORKERS,
+    CASH_OFFICE,
+    CATALOG_EDITORS,
+    CRISIS_STAFF,
+    roles_ensure,
+)
 from buergerbuero.organisation.models import Department
 from buergerbuero.organisation.services import customer_centre_upsert
 from buergerbuero.pages.services import page_upsert
@@ -34,12 +41,6 @@ CENTRES_FILE = PACKAGE / "organisation" / "demo" / "koeln" / "customer_centres.j
 PAGES_FILE = PACKAGE / "pages" / "demo" / "koeln" / "pages.json"
 FORMS_DIR = PACKAGE / "applications" / "demo" / "koeln" / "forms"
 
-CATALOG_EDITORS = "Katalogpflege"
-
-CASEWORKERS = "Sachbearbeitung"
-
-CASH_OFFICE = "Stadtkasse"
-
 # name, password, description (as listed in README.md)
 DEMO_ACCOUNTS = [
     ("admin", "koeln-admin", "Administration (alle Rechte)"),
@@ -52,6 +53,16 @@ DEMO_ACCOUNTS = [
         "koeln-kasse",
         "Sabine Krüger, Stadtkasse: Kontoauszüge, Lastschriften, Erstattungen",
     ),
+    (
+        "leitung",
+        "koeln-leitung",
+        "Teamleiterin Anna Hoffmann: leitet das Steueramt (verteilt Vorgänge, gibt frei)",
+    ),
+    (
+        "krisenstab",
+        "koeln-krisenstab",
+        "Krisenstab Uwe Krämer: Evakuierungsplanung, keine Vorgänge",
+    ),
 ]
 # Besides becker and schulz, one caseworker per department: sb-<department> / koeln-sb.
 CASEWORKER_PASSWORD = "koeln-sb"  # noqa: S105 (demo only, documented in README)
@@ -59,6 +70,9 @@ NAMED_CASEWORKERS = {
     "becker": ("Petra", "Becker", ["steueramt", "kundenzentren"]),
     "schulz": ("Jan", "Schulz", ["steueramt"]),
 }
+# Team leads: (first name, last name, departments led). A team lead also works the cases
+# of the departments they lead.
+TEAM_LEADS = {"leitung": ("Anna", "Hoffmann", ["steueramt"])}
 
 
 class DemoDataError(Exception):
@@ -104,6 +118,7 @@ def demo_load() -> dict[str, int]:
     centres = [customer_centre_upsert(data=d) for d in _read(CENTRES_FILE)["customer_centres"]]
     pages = [page_upsert(**p) for p in _read(PAGES_FILE)["pages"]]
     forms = [definition_import(_read(path))[0] for path in sorted(FORMS_DIR.glob("*.json"))]
+    roles_ensure()  # the role groups exist in production too (manage.py roles_ensure)
     accounts = demo_accounts_create() if settings.DEMO_MODE else 0
     references = demo_references_load()
     counts = {
@@ -121,21 +136,11 @@ def demo_load() -> dict[str, int]:
 def demo_accounts_create() -> int:
     if not settings.DEMO_MODE:
         raise DemoDataError("Demo accounts exist only on the embedded default (DEMO_MODE).")
-    editors, _ = Group.objects.get_or_create(name=CATALOG_EDITORS)
-    # Catalog, pages and customer centres; the accessibility-feedback queue to work, but
-    # never to delete (a citizen's report must stay on record).
-    editors.permissions.set(
-        Permission.objects.filter(
-            content_type__app_label__in=["catalog", "organisation", "pages"]
-        ).exclude(codename="delete_accessibilityfeedback")
-    )
-    caseworkers, _ = Group.objects.get_or_create(name=CASEWORKERS)
-    cash_office, _ = Group.objects.get_or_create(name=CASH_OFFICE)
-    cash_office.permissions.set(
-        Permission.objects.filter(content_type__app_label="payments").exclude(
-            codename__startswith="delete_"
-        )
-    )
+    roles_ensure()  # the groups and their permissions (staff/roles.py)
+    editors = Group.objects.get(name=CATALOG_EDITORS)
+    caseworkers = Group.objects.get(name=CASEWORKERS)
+    cash_office = Group.objects.get(name=CASH_OFFICE)
+    crisis_staff = Group.objects.get(name=CRISIS_STAFF)
     User = get_user_model()
     for username, password, _description in DEMO_ACCOUNTS:
         user, _ = User.objects.get_or_create(username=username)
@@ -163,6 +168,19 @@ def demo_accounts_create() -> int:
             user.save()
             user.groups.set([caseworkers])
             user.departments.set(Department.objects.filter(slug__in=departments))
+        if username in TEAM_LEADS:
+            first, last, led = TEAM_LEADS[username]
+            user.first_name, user.last_name = first, last
+            user.email = f"{username}@stadt-koeln.example"
+            user.save()
+            user.groups.set([caseworkers])
+            user.departments.set(Department.objects.filter(slug__in=led))
+            user.led_departments.set(Department.objects.filter(slug__in=led))
+        if username == "krisenstab":
+            user.first_name, user.last_name = "Uwe", "Krämer"
+            user.email = "krisenstab@stadt-koeln.example"
+            user.save()
+            user.groups.set([crisis_staff])
     for department in Department.objects.all():
         user, _ = User.objects.get_or_create(username=f"sb-{department.slug}")
         user.first_name, user.last_name = "Sachbearbeitung", department.name[:100]

@@ -2,8 +2,11 @@
 here, before the fallback that closes connections to unknown paths cleanly (instead of
 Channels' "No route found" traceback in the log)."""
 
+from channels.auth import AuthMiddlewareStack
 from channels.generic.websocket import WebsocketConsumer
 from django.urls import re_path
+
+from buergerbuero.applications.consumers import CaseLiveConsumer
 
 CLOSE_UNKNOWN_ROOM = 4404
 
@@ -14,5 +17,10 @@ class UnknownRoomConsumer(WebsocketConsumer):
 
 
 websocket_urlpatterns: list = [
+    # A caseworker's case page: changes by others, live (the Django session says who).
+    re_path(
+        r"^ws/sachbearbeitung/vorgaenge/(?P<reference>[A-Za-z0-9-]{1,20})/$",
+        AuthMiddlewareStack(CaseLiveConsumer.as_asgi()),
+    ),
     re_path(r"", UnknownRoomConsumer.as_asgi()),
 ]

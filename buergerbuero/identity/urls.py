@@ -1,18 +1,16 @@
-from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import include, path
 
-from .forms import LoginForm
+from .accounts import views as account_views
+from .saml import views as saml_views
 
 app_name = "identity"
 urlpatterns = [
-    path(
-        "anmelden/",
-        auth_views.LoginView.as_view(
-            template_name="identity/login.html",
-            authentication_form=LoginForm,
-            redirect_authenticated_user=True,
-        ),
-        name="login",
-    ),
-    path("abmelden/", auth_views.LogoutView.as_view(), name="logout"),
+    path("anmelden/", account_views.login, name="login"),
+    # One logout for every way in: after a BundID login it also ends the session at the
+    # IdP (single logout); otherwise it is a local logout.
+    path("abmelden/", saml_views.logout_start, name="logout"),
+    path("", include("buergerbuero.identity.account_urls")),
+    path("", include("buergerbuero.identity.staff_urls")),
+    path("", include("buergerbuero.identity.oidc.urls")),
+    path("", include("buergerbuero.identity.devidp.urls")),
 ]

@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class NotificationsConfig(AppConfig):
     name = "buergerbuero.notifications"
     verbose_name = _("Benachrichtigungen")
+
+    def ready(self):
+        from .zbp import checks  # noqa: F401  (system checks of the BundID inbox)

@@ -6,6 +6,9 @@ while the server is unreachable. Nothing is sent for a rolled-back change, and n
 lost while SMTP is down.
 """
 
+import uuid
+
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -76,3 +79,134 @@ class EmailAttachment(models.Model):
 
     def __str__(self) -> str:
         return self.filename
+
+
+class InboxDelivery(models.Model):
+    """A message to a citizen's BundID inbox (the Zentrales Bürgerpostfach, ZBP).
+
+    Written beside the email that reports the same thing, in the same transaction; the
+    background task ``deliver_inbox_message`` hands it to the ZBP and retries while the ZBP
+    is unreachable. Only accounts with a BundID that has an inbox get one (see
+    ``zbp.services.inbox_send``). ``idempotency_key`` is fixed when the row is written and
+    sent with every attempt, so that a retry after a lost answer cannot deliver twice.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Wartet auf Versand")
+        SENDING = "sending", _("Wird gesendet")
+        SENT = "sent", _("Zugestellt")
+        FAILED = "failed", _("Fehlgeschlagen")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="inbox_deliveries",
+        verbose_name=_("Konto"),
+    )
+    recipient_subject = models.CharField(
+        _("bPK2"), max_length=255, help_text=_("Kennung der BundID, an die zugestellt wird.")
+    )
+    mailbox_handle = models.CharField(
+        _("Postkorb-Handle"),
+        max_length=64,
+        blank=True,
+        help_text=_("Postfach-Kennung aus der BundID-Anmeldung, falls geliefert."),
+    )
+    email = models.ForeignKey(
+        OutgoingEmail,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="inbox_deliveries",
+        verbose_name=_("E-Mail dazu"),
+    )
+    key = models.CharField(
+        _("Schlüssel"),
+        max_length=200,
+        unique=True,
+        null=True,
+        blank=True,
+        help_text=_(
+            "Wofür die Nachricht steht, z. B. case.notice:12 – höchstens eine je Schlüssel."
+        ),
+    )
+    idempotency_key = models.UUIDField(_("Idempotenzschlüssel"), default=uuid.uuid4, unique=True)
+    subject = models.CharField(_("Betreff"), max_length=255)
+    body_text = models.TextField(_("Text"))
+    service = models.CharField(_("Verwaltungsleistung"), max_length=255)
+    reference = models.CharField(_("Aktenzeichen"), max_length=100, blank=True)
+    language = models.CharField(_("Sprache"), max_length=10)
+    topic = models.CharField(_("Anlass"), max_length=100, blank=True, db_index=True)
+    stork_qaa_level = models.PositiveSmallIntegerField(
+        _("Vertrauensniveau zum Lesen (STORK-QAA)"), default=1
+    )
+    status = models.CharField(
+        _("Status"), max_length=10, choices=Status.choices, default=Status.QUEUED, db_index=True
+    )
+    attempts = models.PositiveSmallIntegerField(_("Versuche"), default=0)
+    last_error = models.TextField(_("Letzter Fehler"), blank=True)
+    provider_message_id = models.CharField(
+        _("Nachrichten-ID im Postfach"), max_length=255, blank=True
+    )
+    provider_status = models.CharField(_("Status im Postfach"), max_length=40, blank=True)
+    provider_checked_at = models.DateTimeField(_("Status abgefragt"), null=True, blank=True)
+    created_at = models.DateTimeField(_("Erstellt"), auto_now_add=True, db_index=True)
+    last_attempt_at = models.DateTimeField(_("Letzter Versuch"), null=True, blank=True)
+    next_attempt_at = models.DateTimeField(_("Nächster Versuch"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("Zugestellt"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("Nachricht an das BundID-Postfach")
+        verbose_name_plural = _("BundID-Postfach")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return self.subject
+
+
+class InboxAttachment(models.Model):
+    """A file sent with an inbox message (a notice PDF), stored beside it like an email's."""
+
+    delivery = models.ForeignKey(
+        InboxDelivery,
+        on_delete=models.CASCADE,
+        related_name="attachments",
+        verbose_name=_("Nachricht"),
+    )
+    filename = models.CharField(_("Dateiname"), max_length=255)
+    content_type = models.CharField(_("Dateityp"), max_length=100)
+    size = models.PositiveIntegerField(_("Größe in Bytes"))
+    content = models.BinaryField(_("Inhalt"))
+
+    class Meta:
+        verbose_name = _("Anhang")
+        verbose_name_plural = _("Anhänge")
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return self.filename
+
+
+class InboxAddress(models.Model):
+    """The BundID inbox handle (Postkorb-Handle) of an identity, as its last login sent it.
+
+    The ZBP addresses a message to this handle (``mailboxUuid``), not to the bPK2; BundID
+    delivers it in the SAML assertion of a citizen who has an inbox. Kept here, beside the
+    identity, because the identity models are fixed; see docs/identity-zbp.md.
+    """
+
+    identity = models.OneToOneField(
+        "identity.ExternalIdentity",
+        on_delete=models.CASCADE,
+        related_name="inbox_address",
+        verbose_name=_("Externe Anmeldung"),
+    )
+    mailbox_handle = models.CharField(_("Postkorb-Handle"), max_length=64)
+    updated_at = models.DateTimeField(_("Zuletzt geliefert"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("Postkorb-Handle")
+        verbose_name_plural = _("Postkorb-Handles")
+
+    def __str__(self) -> str:
+        return self.mailbox_handle

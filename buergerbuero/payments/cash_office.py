@@ -12,6 +12,7 @@ from functools import wraps
 
 from django.contrib.auth.views import redirect_to_login
 from django.shortcuts import render
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
 
 CASH_OFFICE_PERMISSION = "payments.work_cash_office"
@@ -23,7 +24,7 @@ def cash_office_required(view: Callable) -> Callable:
     @never_cache
     def wrapper(request, *args, **kwargs):
         if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
+            return redirect_to_login(request.get_full_path(), reverse("identity:staff_login"))
         if not (request.user.is_staff and request.user.has_perm(CASH_OFFICE_PERMISSION)):
             return render(request, FORBIDDEN_TEMPLATE, status=403)
         return view(request, *args, **kwargs)

@@ -50,6 +50,11 @@ INSTALLED_APPS = [
     "buergerbuero.applications",
     "django_tasks",
     "django_tasks_db",
+    # Staff: second factor (TOTP and one-time backup codes) and brute-force protection.
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -61,12 +66,24 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Ends idle sessions, then keeps staff areas to (second-factor) staff logins.
+    "buergerbuero.identity.staff.middleware.IdleSessionMiddleware",
+    "buergerbuero.identity.staff.middleware.StaffAreaMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Turns a login refused for too many failures into the lockout page (status 429).
+    "axes.middleware.AxesMiddleware",
     # Last: its 400 page still gets the language, CSP and frame headers of the layers above.
     "buergerbuero.core.middleware.BadRequestGuardMiddleware",
+]
+
+# The lockout check comes first: after too many failures no backend sees the password.
+AUTHENTICATION_BACKENDS = [
+    "buergerbuero.identity.staff.backends.LockoutBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "buergerbuero.urls"
@@ -374,3 +391,10 @@ LOGGING = {
 DEMO_MODE = env_bool(
     "DEMO_MODE", EMBEDDED_DEFAULT, "Allow demo accounts (only on the embedded SQLite default)."
 )
+
+# Identity (issue 5): each area keeps its settings in its own module.
+from .accounts import *  # noqa: E402, F403
+from .oidc import *  # noqa: E402, F403
+from .saml import *  # noqa: E402, F403
+from .staff import *  # noqa: E402, F403
+from .zbp import *  # noqa: E402, F403

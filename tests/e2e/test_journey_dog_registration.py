@@ -38,8 +38,13 @@ def assert_accessible(page, where: str) -> None:
     )
 
 
+# Demo accounts of the administration log in at the staff login (identity/staff/).
+STAFF_ACCOUNTS = {"admin", "katalog", "becker", "schulz", "kasse", "leitung", "krisenstab"}
+
+
 def log_in(page, username: str, password: str) -> None:
-    page.goto("/anmelden/")
+    staff = username in STAFF_ACCOUNTS or username.startswith("sb-")
+    page.goto("/verwaltung/anmelden/" if staff else "/anmelden/")
     page.get_by_label("Benutzername").fill(username)
     page.get_by_label("Passwort").fill(password)
     page.get_by_role("button", name="Anmelden").click()

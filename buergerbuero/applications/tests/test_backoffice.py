@@ -158,7 +158,7 @@ def test_anonymous_visitors_are_sent_to_the_login(client, dogs):
     for url in (INBOX, case_url(case)):
         response = client.get(url)
         assert response.status_code == 302
-        assert response["Location"].startswith("/anmelden/?next=")
+        assert response["Location"].startswith("/verwaltung/anmelden/?next=")
     response = post_action(client, case, "notiz", text="x")
     assert response.status_code == 302
     assert not CaseEvent.objects.filter(kind=EventKind.NOTE).exists()

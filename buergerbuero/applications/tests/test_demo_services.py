@@ -17,6 +17,7 @@ from pypdf import PdfReader
 
 from buergerbuero.applications import casework
 from buergerbuero.applications.models import Application, Case, CaseStatus, FormDefinition
+from buergerbuero.identity.testing.sessions import login_at_level
 
 from .conftest import png_file
 
@@ -140,7 +141,8 @@ def submit(client, application):
 
 @pytest.fixture
 def citizen(client):
-    client.force_login(get_user_model().objects.get(username="buerger"))
+    # Some services need the BundID with the online ID function (level high).
+    login_at_level(client, get_user_model().objects.get(username="buerger"), "high")
     return client
 
 

@@ -167,7 +167,7 @@ CASH = "/kasse/lastschriften/"
 def test_the_cash_office_page_needs_a_login(client):
     response = client.get(CASH)
     assert response.status_code == 302
-    assert response["Location"].startswith(reverse("identity:login"))
+    assert response["Location"].startswith(reverse("identity:staff_login"))
 
 
 def test_staff_without_the_cash_office_right_and_citizens_are_refused(

@@ -78,7 +78,7 @@ def test_anonymous_visitors_go_to_the_login(client, unmatched, name, needs_pk):
     url = _url(name, needs_pk, unmatched)
     response = client.get(url)
     assert response.status_code == 302
-    assert response["Location"].startswith(reverse("identity:login"))
+    assert response["Location"].startswith(reverse("identity:staff_login"))
     assert url in unquote(response["Location"])
 
 

@@ -11,12 +11,14 @@ from buergerbuero.applications.tasks import (
     drafts_remind,
     orphan_files_remove,
 )
+from buergerbuero.identity.saml.replay import seen_assertions_purge
 from buergerbuero.payments.tasks import payments_poll
 
 
 class Command(BaseCommand):
     help = (
         "Remind of and delete expired drafts; anonymise cases past their retention period; "
+        "forget expired SAML assertion ids; "
         "remove document files no record refers to; ask payment providers about unfinished "
         "payments."
     )
@@ -27,8 +29,10 @@ class Command(BaseCommand):
         anonymised = cases_anonymise()
         orphans = orphan_files_remove()
         settled = payments_poll()
+        forgotten = seen_assertions_purge()
         self.stdout.write(
             f"drafts reminded: {reminded}, drafts deleted: {expired}, "
             f"cases anonymised: {anonymised}, orphaned files removed: {orphans}, "
-            f"payments settled by asking the provider: {settled}"
+            f"payments settled by asking the provider: {settled}, "
+            f"expired SAML assertion ids forgotten: {forgotten}"
         )
