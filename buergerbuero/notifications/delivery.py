@@ -36,23 +36,29 @@ def retry_delay(attempts: int) -> timedelta:
     return timedelta(seconds=base * 2 ** (attempts - 1))
 
 
-def email_claim(*, email_id: int) -> OutgoingEmail | None:
-    """Mark a queued email as being sent and count the attempt; None if there is nothing to
-    send (sent already, given up, being sent by another worker, deleted)."""
+def outbox_claim(model, pk: int):
+    """Mark a queued row of an outbox (``model``: an email, an inbox message — each with
+    status queued/sending, attempts, last_attempt_at, next_attempt_at) as being sent and
+    count the attempt; None if there is nothing to send (sent already, given up, being
+    sent by another worker, deleted)."""
     now = timezone.now()
-    claimable = Q(status=OutgoingEmail.Status.QUEUED) | Q(
-        status=OutgoingEmail.Status.SENDING, last_attempt_at__lt=now - SENDING_STALE_AFTER
+    claimable = Q(status=model.Status.QUEUED) | Q(
+        status=model.Status.SENDING, last_attempt_at__lt=now - SENDING_STALE_AFTER
     )
-    claimed = OutgoingEmail.objects.filter(claimable, pk=email_id).update(
-        status=OutgoingEmail.Status.SENDING,
+    claimed = model.objects.filter(claimable, pk=pk).update(
+        status=model.Status.SENDING,
         attempts=F("attempts") + 1,
         last_attempt_at=now,
         next_attempt_at=None,
     )
     if not claimed:
-        logger.debug("email %s: nothing to send", email_id)
+        logger.debug("%s %s: nothing to send", model._meta.model_name, pk)
         return None
-    return OutgoingEmail.objects.get(pk=email_id)
+    return model.objects.get(pk=pk)
+
+
+def email_claim(*, email_id: int) -> OutgoingEmail | None:
+    return outbox_claim(OutgoingEmail, email_id)
 
 
 def email_transmit(*, email: OutgoingEmail) -> None:

@@ -54,7 +54,26 @@ class OutgoingEmail(models.Model):
         return self.subject
 
 
-class EmailAttachment(models.Model):
+class StoredAttachment(models.Model):
+    """A file kept with an outgoing message, byte for byte, so that a retry sends exactly
+    what was rendered."""
+
+    filename = models.CharField(_("Dateiname"), max_length=255)
+    content_type = models.CharField(_("Dateityp"), max_length=100)
+    size = models.PositiveIntegerField(_("Größe in Bytes"))
+    content = models.BinaryField(_("Inhalt"))
+
+    class Meta:
+        abstract = True
+        verbose_name = _("Anhang")
+        verbose_name_plural = _("Anhänge")
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return self.filename
+
+
+class EmailAttachment(StoredAttachment):
     """A file sent with an email, kept in the database with it (a few MB at most).
 
     The bytes live beside the email so that a retry days later sends exactly what was
@@ -67,18 +86,9 @@ class EmailAttachment(models.Model):
         related_name="attachments",
         verbose_name=_("E-Mail"),
     )
-    filename = models.CharField(_("Dateiname"), max_length=255)
-    content_type = models.CharField(_("Dateityp"), max_length=100)
-    size = models.PositiveIntegerField(_("Größe in Bytes"))
-    content = models.BinaryField(_("Inhalt"))
 
-    class Meta:
-        verbose_name = _("Anhang")
-        verbose_name_plural = _("Anhänge")
-        ordering = ["pk"]
-
-    def __str__(self) -> str:
-        return self.filename
+    class Meta(StoredAttachment.Meta):
+        pass
 
 
 class InboxDelivery(models.Model):
@@ -164,7 +174,7 @@ class InboxDelivery(models.Model):
         return self.subject
 
 
-class InboxAttachment(models.Model):
+class InboxAttachment(StoredAttachment):
     """A file sent with an inbox message (a notice PDF), stored beside it like an email's."""
 
     delivery = models.ForeignKey(
@@ -173,18 +183,9 @@ class InboxAttachment(models.Model):
         related_name="attachments",
         verbose_name=_("Nachricht"),
     )
-    filename = models.CharField(_("Dateiname"), max_length=255)
-    content_type = models.CharField(_("Dateityp"), max_length=100)
-    size = models.PositiveIntegerField(_("Größe in Bytes"))
-    content = models.BinaryField(_("Inhalt"))
 
-    class Meta:
-        verbose_name = _("Anhang")
-        verbose_name_plural = _("Anhänge")
-        ordering = ["pk"]
-
-    def __str__(self) -> str:
-        return self.filename
+    class Meta(StoredAttachment.Meta):
+        pass
 
 
 class InboxAddress(models.Model):

@@ -21,10 +21,9 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
-from django.db import transaction
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from ..trust import LoginMethod, TrustLevel, login_with_level
+from ..staff import second_factor
 
 logger = logging.getLogger("buergerbuero.identity")
 
@@ -120,30 +119,15 @@ def second_factor_pending(request) -> PendingLogin | None:
 def second_factor_verify(user, code: str):
     """The device that accepts ``code`` (an authenticator app's code or a backup code), or
     None. Each device throttles wrong codes itself (django-otp: growing waits)."""
-    code = "".join(code.split())
-    if not code:
-        return None
-    with transaction.atomic():
-        for device in _otp_devices(user, for_verify=True):
-            if device.verify_token(code):
-                return device
-    logger.info("login second factor refused user=%s", user.pk)
-    return None
+    device = second_factor.token_verify(user, code)
+    if device is None:
+        logger.info("login second factor refused user=%s", user.pk)
+    return device
 
 
 def local_login_finish(request, user, *, device=None) -> None:
     """Log in at level low (or the account's verified level, with a second factor: see
     ``trust.session_identity``)."""
     request.session.pop(SESSION_PENDING, None)
-    login_with_level(
-        request,
-        user,
-        level=TrustLevel.LOW,
-        method=LoginMethod.LOCAL,
-        second_factor=device is not None,
-    )
-    if device is not None:
-        from django_otp import login as otp_login
-
-        otp_login(request, device)
+    second_factor.login_local(request, user, device=device)
     logger.info("login user=%s method=local second_factor=%s", user.pk, device is not None)

@@ -36,7 +36,9 @@ def _group_permissions() -> dict[str, Q | None]:
     return {
         ADMINISTRATION: Q(),  # all
         CRISIS_STAFF: Q(content_type__app_label="identity", codename="crisis_access"),
-        CASEWORKERS: None,  # cases are reached by department, not by permission
+        # Cases are reached by department, not by permission; identification by video is
+        # done by caseworkers in the video office (identity.services.videoident_record).
+        CASEWORKERS: Q(content_type__app_label="identity", codename="record_videoident"),
         # Catalog, pages and customer centres; the accessibility-feedback queue to work,
         # but never to delete (a citizen's report must stay on record).
         CATALOG_EDITORS: Q(content_type__app_label__in=["catalog", "organisation", "pages"])

@@ -22,8 +22,11 @@ from django.conf import settings
 from django.db import transaction
 from django.utils.safestring import SafeString, mark_safe
 from django_otp import devices_for_user, user_has_device
+from django_otp import login as otp_login
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from ..trust import LoginMethod, TrustLevel, login_with_level
 
 logger = logging.getLogger("buergerbuero.identity")
 
@@ -153,3 +156,18 @@ def totp_qr_svg(device: TOTPDevice, *, title: str) -> SafeString:
         scale=5, border=4, light="#fff", title=title, svgclass="totp-qr", omitsize=False
     )
     return mark_safe(svg.replace("<svg ", '<svg role="img" ', 1))  # noqa: S308
+
+
+def login_local(request, user, *, device=None) -> None:
+    """Log in by password (and ``device``, the second factor that accepted a code, if any):
+    level low, or the account's verified level with a second factor (trust.session_identity).
+    Both the citizens' and the staff login end here."""
+    login_with_level(
+        request,
+        user,
+        level=TrustLevel.LOW,
+        method=LoginMethod.LOCAL,
+        second_factor=device is not None,
+    )
+    if device is not None:
+        otp_login(request, device)

@@ -28,7 +28,7 @@ from django.views.decorators.http import require_http_methods
 from django_otp import login as otp_login
 from django_otp.plugins.otp_static.models import StaticDevice
 
-from ..trust import SESSION_SECOND_FACTOR, LoginMethod, TrustLevel, login_with_level
+from ..trust import SESSION_SECOND_FACTOR
 from . import roles
 from .forms import CodeForm, SetupConfirmForm, StaffLoginForm, wait_message
 from .middleware import staff_login_url
@@ -36,6 +36,7 @@ from .second_factor import (
     backup_codes_left,
     backup_codes_renew,
     has_second_factor,
+    login_local,
     second_factor_required,
     totp_device_confirm,
     totp_device_of,
@@ -93,15 +94,7 @@ def _pending(request):
 def _finish(request, user, *, device, next_url: str):
     """Log in (level low, local) and go on."""
     request.session.pop(SESSION_PENDING, None)
-    login_with_level(
-        request,
-        user,
-        level=TrustLevel.LOW,
-        method=LoginMethod.LOCAL,
-        second_factor=device is not None,
-    )
-    if device is not None:
-        otp_login(request, device)
+    login_local(request, user, device=device)
     logger.info("staff login user=%s second_factor=%s", user.pk, device is not None)
     return next_url or staff_home_url(user)
 

@@ -178,6 +178,19 @@ def test_only_permitted_staff_record_a_videoident():
     assert citizen.verified_level == TrustLevel.LOW
 
 
+def test_the_demo_caseworkers_may_record_a_videoident_and_crisis_staff_may_not():
+    citizen = User.objects.get(username="buerger")
+    videoident_record(
+        caseworker=User.objects.get(username="becker"), citizen=citizen, document_type="id-card"
+    )
+    with pytest.raises(PermissionDenied):
+        videoident_record(
+            caseworker=User.objects.get(username="krisenstab"),
+            citizen=citizen,
+            document_type="id-card",
+        )
+
+
 def test_video_cannot_reach_level_high(caseworker):
     citizen = User.objects.create_user("olena", password="x")
     with pytest.raises(ValueError):

@@ -32,7 +32,8 @@ def test_roles_ensure_creates_the_groups_and_repairs_them_when_run_again():
     crisis = Group.objects.get(name=roles.CRISIS_STAFF)
     assert [p.codename for p in crisis.permissions.all()] == ["crisis_access"]
     assert first[roles.ADMINISTRATION] == Permission.objects.count()
-    assert first[roles.CASEWORKERS] == 0
+    caseworkers = Group.objects.get(name=roles.CASEWORKERS)
+    assert [p.codename for p in caseworkers.permissions.all()] == ["record_videoident"]
 
 
 def test_the_management_command_reports_each_group():

@@ -9,12 +9,11 @@ import logging
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import F, Q
 from django.utils import timezone
 
 from buergerbuero.core.selectors import municipality_get
 
-from ..delivery import SENDING_STALE_AFTER
+from ..delivery import outbox_claim
 from ..models import InboxDelivery
 from .base import InboxFile, InboxMessage, InboxNotConfigured, InboxTemporaryError
 from .conf import inbox_backend
@@ -32,22 +31,7 @@ def retry_delay(attempts: int) -> timedelta:
 
 
 def inbox_claim(*, delivery_id: int) -> InboxDelivery | None:
-    """Mark a queued message as being sent and count the attempt; None if there is nothing
-    to send (delivered already, given up, being sent by another worker, deleted)."""
-    now = timezone.now()
-    claimable = Q(status=InboxDelivery.Status.QUEUED) | Q(
-        status=InboxDelivery.Status.SENDING, last_attempt_at__lt=now - SENDING_STALE_AFTER
-    )
-    claimed = InboxDelivery.objects.filter(claimable, pk=delivery_id).update(
-        status=InboxDelivery.Status.SENDING,
-        attempts=F("attempts") + 1,
-        last_attempt_at=now,
-        next_attempt_at=None,
-    )
-    if not claimed:
-        logger.debug("inbox message %s: nothing to send", delivery_id)
-        return None
-    return InboxDelivery.objects.get(pk=delivery_id)
+    return outbox_claim(InboxDelivery, delivery_id)
 
 
 def inbox_transmit(*, delivery: InboxDelivery) -> str:
