@@ -351,7 +351,12 @@ def test_with_redis_a_change_in_another_process_reaches_the_page(dogs, becker):
             "    'type': live.MESSAGE_TYPE, 'what': 'status', 'actor_id': None,\n"
             "    'actor_name': 'Klaus Schmitz', 'at': '2026-03-02T09:15:00+01:00', 'version': 7})\n"
         )
-        environment = {**os.environ, "DJANGO_SETTINGS_MODULE": settings.SETTINGS_MODULE}
+        environment = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": os.environ.get(
+                "DJANGO_SETTINGS_MODULE", "buergerbuero.settings.test"
+            ),
+        }
         done = subprocess.run(  # noqa: S603 - our own interpreter, our own code
             [sys.executable, "-c", sender], env=environment, capture_output=True, timeout=60
         )
