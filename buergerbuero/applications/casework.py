@@ -19,6 +19,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from buergerbuero.identity.staff.roles import works_in
+
 from . import live
 from .audit import audit
 from .models import (
@@ -61,8 +63,6 @@ class NotAllowed(Exception):
 
 def can_work_on(user, case: Case) -> bool:
     """Caseworkers and team leads of the case's department (identity/staff/roles.py)."""
-    from buergerbuero.identity.staff.roles import works_in
-
     return works_in(user, case.department_id)
 
 
@@ -122,7 +122,7 @@ def case_claim(case: Case, *, user, expected_version: int) -> Case:
 
 @transaction.atomic
 def case_assign(case: Case, *, user, assignee, expected_version: int) -> Case:
-    if assignee is not None and not assignee.departments.filter(pk=case.department_id).exists():
+    if assignee is not None and not works_in(assignee, case.department_id):
         raise NotAllowed(_("Diese Person arbeitet nicht in diesem Amt."))
     case = _bump(case, expected_version, user, assigned_to=assignee)
     name = assignee.display_name if assignee else str(_("niemand"))

@@ -114,12 +114,19 @@ def document_for_staff(user, pk: int):
 
 
 def colleagues_of(case: Case):
-    """Who may take the case over: active staff of its department."""
+    """Who may take the case over: active staff working in or leading its department."""
     from django.contrib.auth import get_user_model
+    from django.db.models import Q
 
+    department = case.department_id
     return (
         get_user_model()
-        .objects.filter(departments=case.department_id, is_staff=True, is_active=True)
+        .objects.filter(
+            Q(departments=department) | Q(led_departments=department),
+            is_staff=True,
+            is_active=True,
+        )
+        .distinct()
         .order_by("last_name", "first_name", "username")
     )
 

@@ -13,6 +13,7 @@ from django.db.models import F
 from django.utils import timezone
 from django_tasks import task
 
+from buergerbuero.identity.trust import TrustLevel
 from buergerbuero.notifications.services import Attachment, send_email
 from buergerbuero.notifications.zbp.services import inbox_recipient, inbox_send
 
@@ -167,6 +168,7 @@ def notify_citizen(case_id: int, what: str) -> None:
         topic=f"case.{what}",
         email=email,
         key=key,
+        level=TrustLevel.highest(application.identity_level, application.service.trust_level),
     )
 
 

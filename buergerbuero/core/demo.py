@@ -16,6 +16,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import transaction
+from django.utils import timezone
 
 from buergerbuero.applications.services import definition_import
 from buergerbuero.catalog.services import catalog_import
@@ -153,6 +154,7 @@ def demo_accounts_create() -> int:
             user.street, user.postcode, user.city = "Venloer Straße 123", "50823", "Köln"
             user.phone = "0221 5550123"
             user.birth_date = dt.date(1985, 4, 12)
+            user.email_verified_at = user.email_verified_at or timezone.now()
         user.save()
         if username == "katalog":
             user.groups.set([editors])

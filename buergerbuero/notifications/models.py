@@ -107,9 +107,12 @@ class InboxDelivery(models.Model):
         SENT = "sent", _("Zugestellt")
         FAILED = "failed", _("Fehlgeschlagen")
 
+    # Kept when the account is deleted: the record proves that a notice was delivered,
+    # and the case it belongs to is kept too.
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        on_delete=models.CASCADE,
+        on_delete=models.SET_NULL,
+        null=True,
         related_name="inbox_deliveries",
         verbose_name=_("Konto"),
     )

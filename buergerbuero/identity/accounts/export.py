@@ -238,13 +238,12 @@ def _payments(user, application_ids: list[str]) -> dict:
 def _emails(user, applications: list[dict]) -> list[dict]:
     from buergerbuero.notifications.models import EmailAttachment, OutgoingEmail
 
-    addresses = {user.email.lower()} if user.email else set()
-    addresses |= {a["contact_email"].lower() for a in applications if a["contact_email"]}
-    if not addresses:
+    # Only the account's confirmed address: an address anyone can type (a changed, not yet
+    # confirmed one, or a draft's "send me the link" address) would hand out other people's
+    # mail, resume links included.
+    if not (user.email and user.email_verified_at):
         return []
-    query = Q()
-    for address in addresses:
-        query |= Q(to__iexact=address)
+    query = Q(to__iexact=user.email)
     return [
         {
             "to": email.to,

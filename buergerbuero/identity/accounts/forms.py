@@ -123,7 +123,9 @@ class PasswordResetForm(auth_forms.PasswordResetForm):
             user
             for user in users
             if user.has_usable_password()
-            and (user.is_active or account_awaiting_confirmation(user))
+            # A changed address counts once confirmed, never before: else anyone could
+            # type someone's address into their profile and receive that person's reset.
+            and ((user.is_active and user.email_verified_at) or account_awaiting_confirmation(user))
             and not user.is_staff  # staff reset through their administrator
         )
 
@@ -216,6 +218,23 @@ class ProfileForm(forms.ModelForm):
         if from_id_document:
             for name in ("first_name", "last_name", "birth_date"):
                 del self.fields[name]
+
+    def clean_email(self):
+        email = (self.cleaned_data.get("email") or "").strip()
+        taken = (
+            get_user_model()
+            .objects.filter(email__iexact=email, email_verified_at__isnull=False)
+            .exclude(pk=self.instance.pk)
+            .exists()
+        )
+        if email and taken:
+            raise forms.ValidationError(
+                _(
+                    "Diese E-Mail-Adresse gehört zu einem anderen Konto. Bitte geben Sie "
+                    "Ihre eigene Adresse an."
+                )
+            )
+        return email
 
     def clean_postcode(self):
         postcode = self.cleaned_data.get("postcode", "").strip()

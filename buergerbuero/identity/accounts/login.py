@@ -38,7 +38,7 @@ def login_name_resolve(login_name: str) -> str:
         return login_name
     matches = list(
         get_user_model()
-        .objects.filter(email__iexact=login_name)
+        .objects.filter(email__iexact=login_name, email_verified_at__isnull=False)
         .exclude(password__startswith=UNUSABLE_PASSWORD_PREFIX)  # BundID-only accounts
         .values_list("username", flat=True)[:2]
     )

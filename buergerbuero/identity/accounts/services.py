@@ -17,6 +17,7 @@ from urllib.parse import quote, urlencode
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone, translation
 
@@ -51,7 +52,13 @@ def _audit(user, action: str, detail: str = "") -> None:
 
 
 def accounts_with_email(email: str):
-    return get_user_model().objects.filter(email__iexact=email.strip())
+    """Accounts that own ``email``: confirmed, or registered with it and awaiting the
+    confirmation. A changed, unconfirmed profile address owns nothing."""
+    return get_user_model().objects.filter(
+        Q(email_verified_at__isnull=False)
+        | Q(is_active=False, email_verified_at=None, last_login=None),
+        email__iexact=email.strip(),
+    )
 
 
 @transaction.atomic

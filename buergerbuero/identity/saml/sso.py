@@ -72,7 +72,7 @@ SESSION_LOGIN = "saml.login"  # {idp, name_id, session_index}: for single logout
 SESSION_LOGOUT = "saml.logout"  # {id, next}: our LogoutRequest waiting for its answer
 REQUEST_SECONDS = 15 * 60  # how long a citizen may take at the IdP
 PARK_SECONDS = 5 * 60
-PARKED_MAX_BYTES = 512 * 1024
+PARKED_MAX_BYTES = 128 * 1024  # real responses, encrypted and signed, stay below 20 KiB
 OPEN_REQUESTS_MAX = 5
 
 

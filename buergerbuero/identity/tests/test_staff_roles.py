@@ -85,3 +85,33 @@ def test_the_team_lead_assigns_a_department_case_to_a_colleague(client):
     case.refresh_from_db()
     assert case.assigned_to == becker
     assert roles.leads(lead, case.department_id) and not roles.leads(becker, case.department_id)
+
+
+def test_a_team_lead_who_is_no_caseworker_can_be_assigned_a_case(client):
+    service = Service.objects.get(slug="hund-anmelden")
+    application = Application.objects.create(
+        service=service,
+        definition=FormDefinition.objects.get(service=service, is_active=True),
+        status=ApplicationStatus.SUBMITTED,
+        submitted_at=timezone.now(),
+    )
+    case = Case.objects.create(
+        reference=reference_next(),
+        application=application,
+        service=service,
+        department=service.department,
+        applicant_name="Erika Mustermann",
+    )
+    User = get_user_model()
+    lead_only = User.objects.create_user("chefin", password="x", is_staff=True)
+    lead_only.led_departments.add(service.department)
+    client.force_login(User.objects.get(username="becker"))
+
+    page = client.get(reverse("backoffice:case", args=[case.reference])).content.decode()
+    assert f'value="{lead_only.pk}"' in page  # offered as a colleague
+    client.post(
+        reverse("backoffice:case_action", args=[case.reference, "zuweisen"]),
+        {"zuweisen-version": case.version, "zuweisen-assignee": lead_only.pk},
+    )
+    case.refresh_from_db()
+    assert case.assigned_to == lead_only

@@ -54,7 +54,7 @@ class Migration(migrations.Migration):
                 ('next_attempt_at', models.DateTimeField(blank=True, null=True, verbose_name='Nächster Versuch')),
                 ('sent_at', models.DateTimeField(blank=True, null=True, verbose_name='Zugestellt')),
                 ('email', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='inbox_deliveries', to='notifications.outgoingemail', verbose_name='E-Mail dazu')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='inbox_deliveries', to=settings.AUTH_USER_MODEL, verbose_name='Konto')),
+                ('user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='inbox_deliveries', to=settings.AUTH_USER_MODEL, verbose_name='Konto')),
             ],
             options={
                 'verbose_name': 'Nachricht an das BundID-Postfach',

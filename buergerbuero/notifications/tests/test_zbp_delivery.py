@@ -119,6 +119,21 @@ def test_a_notice_reaches_the_bundid_inbox_with_its_pdf_and_the_email_goes_too(
     assert [sent.subject for sent in mail.outbox] == [email.subject]
 
 
+def test_a_notice_is_never_easier_to_read_than_the_application_was_to_file(
+    client, zbp_server, django_capture_on_commit_callbacks
+):
+    # Filed with the ID card (level high); the last BundID login was only a password.
+    user = citizen(level="low")
+    case = case_of(client, user)
+    Application.objects.filter(pk=case.application_id).update(identity_level="high")
+    case.refresh_from_db()
+
+    issue_notice(case, django_capture_on_commit_callbacks)
+
+    [message] = zbp_server.messages
+    assert message.payload["stork_qaa_level"] == 4
+
+
 def test_the_same_notice_goes_to_the_inbox_once(
     client, zbp_server, django_capture_on_commit_callbacks
 ):
@@ -355,3 +370,13 @@ def test_a_503_is_retried_later_and_delivered_exactly_once(
     assert (delivery.status, delivery.attempts) == (InboxDelivery.Status.SENT, 2)
     [message] = zbp_server.messages
     assert delivery.provider_message_id == message.id
+
+
+def test_the_delivery_record_outlives_a_deleted_account(
+    zbp_server, django_capture_on_commit_callbacks
+):
+    user = citizen()
+    delivery = send_plain(user, django_capture_on_commit_callbacks)
+    user.delete()
+    delivery.refresh_from_db()  # the proof that the message was delivered stays
+    assert delivery.user is None and delivery.status == InboxDelivery.Status.SENT

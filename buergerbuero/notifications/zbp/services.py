@@ -72,12 +72,15 @@ def inbox_send(
     topic: str = "",
     email: OutgoingEmail | None = None,
     key: str | None = None,
+    level: str = "",
 ) -> InboxDelivery | None:
     """Render ``template`` (the email's subject and text files) and queue it for the user's
     BundID inbox; returns the stored message, or None when the user has no inbox.
 
     ``key`` names what the message stands for (``case.notice:12``): a second call with the
-    same key returns the first message instead of queueing another.
+    same key returns the first message instead of queueing another. ``level`` is the trust
+    level the matter needed (the service's, or the application's when higher): the message
+    is never easier to read than the application was to file, whatever the last login was.
     """
     identity = inbox_recipient(user)
     if identity is None:
@@ -104,7 +107,9 @@ def inbox_send(
                 reference=reference,
                 language=language,
                 topic=topic,
-                stork_qaa_level=_STORK_LEVEL.get(TrustLevel(identity.last_level), 1),
+                stork_qaa_level=_STORK_LEVEL[
+                    TrustLevel.highest(identity.last_level, level or None)
+                ],
             )
             InboxAttachment.objects.bulk_create(
                 InboxAttachment(
