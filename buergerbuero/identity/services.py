@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
-from django.contrib.auth import get_user_model
+from django.contrib.auth import get_user_model, logout
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -43,6 +44,13 @@ class IdentityLinkedElsewhere(ExternalLoginRefused):
         "Diese Anmeldung ist bereits mit einem anderen Konto verknüpft. Melden Sie sich ab "
         "und mit dieser Anmeldung erneut an, um jenes Konto zu nutzen."
     )
+
+
+class LinkConfirmationRequired(Exception):
+    """Someone is logged in and an identity arrives that no account has yet: linking it
+    would let its owner into this account for good, so the person is asked first (a shared
+    computer where someone else is still logged in). The identity waits in the session;
+    ``pending_link_finish`` completes or declines it."""
 
 
 class StaffAccountRefused(ExternalLoginRefused):
@@ -90,12 +98,14 @@ def external_login(
     person: PersonData,
     has_inbox: bool = False,
     attribute_levels: dict[str, str] | None = None,
+    link_confirmed: bool = False,
 ):
     """Log in the person a verified external identity stands for and return the account.
 
     - Known identity: its account.
     - Someone is logged in already: the identity is linked to *that* account (step-up or
-      "link BundID" on the account page), unless it belongs to another account.
+      "link BundID" on the account page) once they confirmed it (``link_confirmed``;
+      else :class:`LinkConfirmationRequired`), unless it belongs to another account.
     - Otherwise a new account is created for it.
 
     Person data from a login at level substantial or high come from an ID document and
@@ -103,6 +113,22 @@ def external_login(
     """
     level = TrustLevel(level)
     current = request.user if request.user.is_authenticated else None
+    key = {"method": str(method), "provider": provider, "subject": subject}
+    if current is not None and current.is_staff:
+        raise StaffAccountRefused
+    new_link = current is not None and not ExternalIdentity.objects.filter(**key).exists()
+    if new_link and not link_confirmed:
+        request.session[SESSION_PENDING_LINK] = {
+            **key,
+            "level": level.value,
+            "person": {**asdict(person), "birth_date": _iso_date(person.birth_date)},
+            "has_inbox": has_inbox,
+            "attribute_levels": dict(attribute_levels or {}),
+            "user": current.pk,
+            "at": time.time(),
+        }
+        logger.info("link of a %s identity to user=%s waits for confirmation", method, current.pk)
+        raise LinkConfirmationRequired
     with transaction.atomic():
         identity, user = _identity_and_account(current, method, provider, subject, person)
         if user.is_staff:
@@ -124,6 +150,55 @@ def external_login(
     )
     logger.info("login user=%s method=%s level=%s", user.pk, method, level.value)
     return user
+
+
+SESSION_PENDING_LINK = "identity.pending_link"
+PENDING_LINK_SECONDS = 10 * 60
+
+
+def _iso_date(value: dt.date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def pending_link(request) -> dict | None:
+    """The identity waiting to be linked to the logged-in account, if still fresh."""
+    data = request.session.get(SESSION_PENDING_LINK)
+    if (
+        not isinstance(data, dict)
+        or not request.user.is_authenticated
+        or data.get("user") != request.user.pk
+        or time.time() - data.get("at", 0) > PENDING_LINK_SECONDS
+    ):
+        return None
+    return data
+
+
+def pending_link_finish(request, *, link: bool):
+    """Link the waiting identity to the logged-in account (``link``), or log that account
+    out and log in with the identity alone. Returns the account now logged in."""
+    data = pending_link(request)
+    request.session.pop(SESSION_PENDING_LINK, None)
+    if data is None:
+        raise ExternalLoginRefused(
+            _("Die Anmeldung ist abgelaufen. Bitte melden Sie sich noch einmal an.")
+        )
+    if not link:
+        logout(request)  # the identity's owner goes on in their own account
+    person = dict(data["person"])
+    birth_date = person.pop("birth_date")
+    return external_login(
+        request,
+        method=data["method"],
+        provider=data["provider"],
+        subject=data["subject"],
+        level=data["level"],
+        person=PersonData(
+            **person, birth_date=dt.date.fromisoformat(birth_date) if birth_date else None
+        ),
+        has_inbox=data["has_inbox"],
+        attribute_levels=data["attribute_levels"],
+        link_confirmed=link,
+    )
 
 
 def _identity_and_account(current, method, provider, subject, person):

@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from tests.e2e.test_journey_dog_registration import assert_accessible, next_step, photo
+from tests.e2e.test_journey_dog_registration import assert_accessible, log_in, next_step, photo
 
 pytestmark = pytest.mark.e2e
 
@@ -76,4 +76,23 @@ def test_anonymous_draft_survives_the_step_up_login_via_the_development_idp(page
     reference = page.locator(".reference").inner_text()
     page.goto("/mein-buergerbuero/")
     assert page.get_by_text(reference).first.is_visible()
+    assert page.console_errors == []
+
+
+def test_a_logged_in_citizen_confirms_before_a_bundid_joins_the_account(page):
+    log_in(page, "buerger", "koeln-buerger")
+    page.goto("/anmelden/?niveau=substantial&next=/mein-buergerbuero/konto/")
+    assert page.get_by_text("Sie sind angemeldet, aber").first.is_visible()
+    page.get_by_role("link", name="Test-Anmeldung (Entwicklungs-IdP)").click()
+    page.wait_for_url("**/entwicklung/idp/anmelden/**")
+    page.get_by_label("Mehmet Yılmaz", exact=False).check()
+    page.get_by_label("substanziell", exact=False).check()
+    page.get_by_role("button", name="Anmelden").click()
+
+    page.wait_for_url("**/anmelden/verknuepfen/**")
+    assert page.get_by_role("heading", name="Anmeldung mit Ihrem Konto verknüpfen?").is_visible()
+    assert_accessible(page, "link confirmation")
+    page.get_by_role("button", name="Ja, mit diesem Konto verknüpfen").click()
+    page.wait_for_url("**/mein-buergerbuero/konto/")
+    assert page.get_by_text("Die Anmeldung ist jetzt mit Ihrem Konto verknüpft.").is_visible()
     assert page.console_errors == []

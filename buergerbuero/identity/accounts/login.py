@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
+from django.db.models import Q
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from ..staff import second_factor
@@ -28,6 +29,13 @@ from ..staff import second_factor
 logger = logging.getLogger("buergerbuero.identity")
 
 SESSION_PENDING = "identity.pending_login"
+
+# An account owns its address once it confirmed it — or while its registration waits for
+# the confirmation. A changed, unconfirmed profile address owns nothing: else anyone could
+# type someone's address into their profile and receive that person's resets and mail.
+OWNS_ITS_ADDRESS = Q(email_verified_at__isnull=False) | Q(
+    is_active=False, email_verified_at=None, last_login=None
+)
 
 
 def login_name_resolve(login_name: str) -> str:
@@ -38,7 +46,7 @@ def login_name_resolve(login_name: str) -> str:
         return login_name
     matches = list(
         get_user_model()
-        .objects.filter(email__iexact=login_name, email_verified_at__isnull=False)
+        .objects.filter(OWNS_ITS_ADDRESS, email__iexact=login_name)
         .exclude(password__startswith=UNUSABLE_PASSWORD_PREFIX)  # BundID-only accounts
         .values_list("username", flat=True)[:2]
     )

@@ -17,7 +17,6 @@ from urllib.parse import quote, urlencode
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone, translation
 
@@ -26,7 +25,7 @@ from buergerbuero.notifications.services import send_email
 from ..models import ExternalIdentity
 from ..staff import second_factor
 from ..trust import TrustLevel
-from .login import account_awaiting_confirmation
+from .login import OWNS_ITS_ADDRESS, account_awaiting_confirmation
 from .tokens import verification_token_make
 
 logger = logging.getLogger("buergerbuero.identity")
@@ -54,11 +53,7 @@ def _audit(user, action: str, detail: str = "") -> None:
 def accounts_with_email(email: str):
     """Accounts that own ``email``: confirmed, or registered with it and awaiting the
     confirmation. A changed, unconfirmed profile address owns nothing."""
-    return get_user_model().objects.filter(
-        Q(email_verified_at__isnull=False)
-        | Q(is_active=False, email_verified_at=None, last_login=None),
-        email__iexact=email.strip(),
-    )
+    return get_user_model().objects.filter(OWNS_ITS_ADDRESS, email__iexact=email.strip())
 
 
 @transaction.atomic

@@ -92,6 +92,10 @@ def oidc_callback(request, provider: str):
             person=person_from_claims(login.claims),
             has_inbox=False,
         )
+    except services.LinkConfirmationRequired:
+        # Someone is logged in here: ask before the identity joins that account for good.
+        query = urlencode({"next": _next(request, login.next_url)})
+        return HttpResponseRedirect(f"{reverse('identity:link_confirm')}?{query}")
     except services.ExternalLoginRefused as exc:
         refusal = OidcRefused("account", exc.message, exc.__class__.__name__, status=403)
         return _refused(request, provider, refusal, next_url=next_url, level=required)

@@ -24,11 +24,12 @@ import secrets
 import time
 from dataclasses import dataclass
 from importlib import import_module
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
 from django.contrib.auth import logout
 from django.core.cache import cache
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from saml2 import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT, class_name
@@ -49,7 +50,7 @@ from saml2.validate import ResponseLifetimeExceed, ToEarly
 
 from buergerbuero.notifications.zbp.services import mailbox_handle_remember
 
-from ..services import ExternalLoginRefused, external_login
+from ..services import ExternalLoginRefused, LinkConfirmationRequired, external_login
 from ..trust import STORK_QAA, LoginMethod, TrustLevel, level_from_stork
 from . import akdb
 from .config import (
@@ -311,6 +312,7 @@ def login_finish(request, token: str) -> str:
 
     idp_key = entry["idp"]
     method = LoginMethod.DEV_IDP if idp_key == DEV else LoginMethod.BUNDID
+    link_pending = False
     try:
         user = external_login(
             request,
@@ -322,11 +324,15 @@ def login_finish(request, token: str) -> str:
             has_inbox=bool(released.first(akdb.POSTKORB_HANDLE)),
             attribute_levels=released.attribute_levels(),
         )
+    except LinkConfirmationRequired:
+        # Someone else's account may still be logged in here: ask before linking. (The
+        # postbox handle is remembered at the next login after the link.)
+        link_pending, user = True, request.user
     except ExternalLoginRefused as error:
         raise SamlRefused(
             "account", type(error).__name__, message=error.message, **context
         ) from error
-    if method == LoginMethod.BUNDID:
+    if method == LoginMethod.BUNDID and not link_pending:
         # Where BundID delivers notices: the postbox handle (empty for guests).
         mailbox_handle_remember(
             identity=user.external_identities.get(
@@ -354,12 +360,15 @@ def login_finish(request, token: str) -> str:
         request.session.save()
         _session_index_add(assertion_issuer, name_id.text or "", request.session.session_key)
     logger.info(
-        "saml login user=%s idp=%s level=%s requested=%s",
+        "saml login user=%s idp=%s level=%s requested=%s%s",
         user.pk,
         idp_key,
         delivered.value,
         level_requested.value,
+        " (link waits for confirmation)" if link_pending else "",
     )
+    if link_pending:
+        return f"{reverse('identity:link_confirm')}?{urlencode({'next': next_url})}"
     return next_url
 
 

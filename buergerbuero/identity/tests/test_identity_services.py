@@ -11,10 +11,12 @@ from buergerbuero.applications.models import AuditEntry
 from buergerbuero.identity.models import ExternalIdentity, IdentityVerification, User
 from buergerbuero.identity.services import (
     IdentityLinkedElsewhere,
+    LinkConfirmationRequired,
     PersonData,
     StaffAccountRefused,
     external_identity_unlink,
     external_login,
+    pending_link_finish,
     videoident_record,
 )
 from buergerbuero.identity.trust import (
@@ -92,7 +94,10 @@ def test_the_same_bundid_logs_into_the_same_account(make_request):
 def test_logging_in_by_bundid_while_logged_in_links_it_to_that_account(make_request):
     local = User.objects.create_user("anna", password="geheim-12345", city="Bonn")
     request = make_request(local)
-    user = bundid_login(request)
+    with pytest.raises(LinkConfirmationRequired):
+        bundid_login(request)  # asks first: someone else may have left "anna" logged in
+    assert not ExternalIdentity.objects.exists()
+    user = pending_link_finish(request, link=True)
     assert user.pk == local.pk
     assert ExternalIdentity.objects.get(subject="bpk2-anna").user == local
     local.refresh_from_db()
@@ -109,7 +114,10 @@ def test_a_bundid_of_another_account_is_not_linked(make_request):
 
 def test_low_level_data_only_fills_gaps(make_request):
     local = User.objects.create_user("anna", password="geheim-12345", last_name="Schmitz-Meier")
-    bundid_login(make_request(local), level=TrustLevel.LOW)
+    request = make_request(local)
+    with pytest.raises(LinkConfirmationRequired):
+        bundid_login(request, level=TrustLevel.LOW)
+    pending_link_finish(request, link=True)
     local.refresh_from_db()
     assert local.last_name == "Schmitz-Meier"  # self-asserted data overwrite nothing
     assert local.first_name == "Anna"

@@ -295,6 +295,9 @@ def test_logging_in_while_logged_in_links_to_the_current_account(client, oidc_pr
     oidc_provider.acr = "substantial"
 
     answer = log_in(client, niveau="substantial")
+    assert answer["Location"].startswith("/anmelden/verknuepfen/")  # asks first
+    assert not ExternalIdentity.objects.exists()
+    answer = client.post(answer["Location"], {"aktion": "verknuepfen"})
 
     assert answer.status_code == 302
     assert logged_in_user(client).pk == buerger.pk

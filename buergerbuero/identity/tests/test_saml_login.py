@@ -165,10 +165,27 @@ def test_logged_in_citizen_links_bundid_to_their_account():
     browser = Client()
     assert browser.login(username="buerger", password="koeln-buerger")
     seen = saml_login_start(browser, level="high")
-    saml_answer_deliver(browser, authn_response(seen, TEST_PERSONS["mehmet"], "high"))
+    finish = saml_answer_deliver(browser, authn_response(seen, TEST_PERSONS["mehmet"], "high"))
+    # Linking waits for the person's yes: someone else may have left "buerger" logged in.
+    assert finish["Location"].startswith("/anmelden/verknuepfen/")
+    assert not ExternalIdentity.objects.filter(subject=TEST_PERSONS["mehmet"].bpk2).exists()
+    page = browser.get(finish["Location"]).content.decode()
+    assert "Nur verknüpfen, wenn beides Ihres ist" in page
+    browser.post(finish["Location"], {"aktion": "verknuepfen", "next": "/mein-buergerbuero/"})
     external = ExternalIdentity.objects.get(subject=TEST_PERSONS["mehmet"].bpk2)
     assert external.user.username == "buerger"
     assert logged_in_identity(browser).level == TrustLevel.HIGH
+
+
+def test_someone_else_left_logged_in_goes_on_alone_instead_of_linking():
+    browser = Client()
+    assert browser.login(username="buerger", password="koeln-buerger")
+    seen = saml_login_start(browser, level="substantial")
+    finish = saml_answer_deliver(browser, authn_response(seen, TEST_PERSONS["anna"], "substantial"))
+    browser.post(finish["Location"], {"aktion": "allein"})
+    external = ExternalIdentity.objects.get(subject=TEST_PERSONS["anna"].bpk2)
+    assert external.user.username != "buerger"  # her own account, buerger's untouched
+    assert int(browser.session["_auth_user_id"]) == external.user_id
 
 
 def test_next_pointing_elsewhere_lands_in_my_office():
