@@ -17,13 +17,36 @@ Install it on a pysaml2 entity with :func:`use_routed_backend`::
 
 from __future__ import annotations
 
+import functools
 import logging
+import os
 
 import xmlsec
 from lxml import etree
+from saml2 import sigver
 from saml2.sigver import CryptoBackendXmlSec1, SignatureError
 
 logger = logging.getLogger("buergerbuero.identity")
+
+
+# pysaml2 reads the SP's private key from its file for every client it builds — every
+# login — and cryptography checks an RSA key thoroughly on each load: ~120 ms of the
+# ~350 ms a login request took (bench/saml_login.py). A loaded key is immutable, so it is
+# kept per file version (a rotated key file has another mtime and is read anew).
+_import_rsa_key_from_file = sigver.import_rsa_key_from_file
+
+
+@functools.lru_cache(maxsize=8)
+def _private_key(path: str, mtime_ns: int, size: int):
+    return _import_rsa_key_from_file(path)
+
+
+def _private_key_cached(filename: str):
+    version = os.stat(filename)
+    return _private_key(filename, version.st_mtime_ns, version.st_size)
+
+
+sigver.import_rsa_key_from_file = _private_key_cached
 
 DS = "http://www.w3.org/2000/09/xmldsig#"
 SIG_RSA_SHA256 = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"
