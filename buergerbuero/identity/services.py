@@ -24,6 +24,10 @@ from .trust import TrustLevel, login_with_level
 
 logger = logging.getLogger("buergerbuero.identity")
 
+# A new identity waiting for "yes, link it to my account" (see LinkConfirmationRequired).
+SESSION_PENDING_LINK = "identity.pending_link"
+PENDING_LINK_SECONDS = 10 * 60
+
 
 class ExternalLoginRefused(Exception):
     """The identity is verified but may not log in here; ``message`` says why, in German."""
@@ -150,10 +154,6 @@ def external_login(
     )
     logger.info("login user=%s method=%s level=%s", user.pk, method, level.value)
     return user
-
-
-SESSION_PENDING_LINK = "identity.pending_link"
-PENDING_LINK_SECONDS = 10 * 60
 
 
 def _iso_date(value: dt.date | None) -> str | None:
