@@ -112,16 +112,30 @@ def email_record_failure(*, email: OutgoingEmail, error: Exception) -> datetime 
             description,
         )
         return None
-    retry_at = timezone.now() + retry_delay(email.attempts)
-    OutgoingEmail.objects.filter(pk=email.pk).update(
-        status=OutgoingEmail.Status.QUEUED, last_error=description, next_attempt_at=retry_at
+    return outbox_retry_later(
+        email,
+        description=description,
+        delay=retry_delay(email.attempts),
+        attempts_max=max_attempts(),
+        kind="email",
+    )
+
+
+def outbox_retry_later(row, *, description: str, delay: timedelta, attempts_max: int, kind: str):
+    """Put a failed outbox row (email, inbox message) back in the queue for a later
+    attempt, and say so in the log; returns when it is due."""
+    model = type(row)
+    retry_at = timezone.now() + delay
+    model.objects.filter(pk=row.pk).update(
+        status=model.Status.QUEUED, last_error=description, next_attempt_at=retry_at
     )
     logger.warning(
-        "email %s (%s) attempt %s of %s failed: %s; next attempt at %s",
-        email.pk,
-        email.topic or "-",
-        email.attempts,
-        max_attempts(),
+        "%s %s (%s) attempt %s of %s failed: %s; next attempt at %s",
+        kind,
+        row.pk,
+        row.topic or "-",
+        row.attempts,
+        attempts_max,
         description,
         timezone.localtime(retry_at).isoformat(timespec="seconds"),
     )

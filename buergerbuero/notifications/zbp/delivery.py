@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from buergerbuero.core.selectors import municipality_get
 
-from ..delivery import outbox_claim
+from ..delivery import outbox_claim, outbox_retry_later
 from ..models import InboxDelivery
 from .base import InboxFile, InboxMessage, InboxNotConfigured, InboxTemporaryError
 from .conf import inbox_backend
@@ -99,17 +99,10 @@ def inbox_record_failure(*, delivery: InboxDelivery, error: Exception) -> dateti
             description,
         )
         return None
-    retry_at = timezone.now() + retry_delay(delivery.attempts)
-    InboxDelivery.objects.filter(pk=delivery.pk).update(
-        status=InboxDelivery.Status.QUEUED, last_error=description, next_attempt_at=retry_at
+    return outbox_retry_later(
+        delivery,
+        description=description,
+        delay=retry_delay(delivery.attempts),
+        attempts_max=max_attempts(),
+        kind="inbox message",
     )
-    logger.warning(
-        "inbox message %s (%s) attempt %s of %s failed: %s; next attempt at %s",
-        delivery.pk,
-        delivery.topic or "-",
-        delivery.attempts,
-        max_attempts(),
-        description,
-        timezone.localtime(retry_at).isoformat(timespec="seconds"),
-    )
-    return retry_at
