@@ -387,6 +387,16 @@ def applicant_name(application: Application) -> str:
     return str(_("ohne Namen"))
 
 
+def application_identity_keep(
+    application: Application, *, identity_level: str, identity_method: str
+):
+    """Keep how sure the city was of the applicant when they confirmed at the summary (the
+    session's trust level and login method); the case shows it."""
+    application.identity_level = identity_level
+    application.identity_method = identity_method
+    application.save(update_fields=["identity_level", "identity_method", "updated_at"])
+
+
 def application_submit(application_id: int) -> Case:
     """Turn a complete draft into a case — exactly once.
 

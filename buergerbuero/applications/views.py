@@ -306,11 +306,7 @@ def summary(request, public_id):
 
 
 def _identity_keep(request, application) -> None:
-    """The case shows how sure the city was of the applicant when they confirmed."""
-    fields = session_identity_fields(request)
-    for name, value in fields.items():
-        setattr(application, name, value)
-    application.save(update_fields=[*fields, "updated_at"])
+    services.application_identity_keep(application, **session_identity_fields(request))
 
 
 def _pay_or_submit(request, application, fee):
