@@ -85,6 +85,10 @@ REASONS = {
         _("Wir haben keine Antwort des Anmeldedienstes erhalten oder sie ist abgelaufen."),
         _("Bitte starten Sie die Anmeldung noch einmal."),
     ),
+    "too_many": (
+        _("Von Ihrem Anschluss kamen in kurzer Zeit sehr viele Anmeldeantworten."),
+        _("Bitte warten Sie ein paar Minuten und melden Sie sich dann noch einmal an."),
+    ),
     "invalid": (
         _("Die Antwort des Anmeldedienstes war nicht gültig."),
         _(

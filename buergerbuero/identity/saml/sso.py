@@ -73,6 +73,7 @@ SESSION_LOGIN = "saml.login"  # {idp, name_id, session_index}: for single logout
 SESSION_LOGOUT = "saml.logout"  # {id, next}: our LogoutRequest waiting for its answer
 REQUEST_SECONDS = 15 * 60  # how long a citizen may take at the IdP
 PARK_SECONDS = 5 * 60
+PARKED_PER_CLIENT = 30  # responses one client address may park per PARK_SECONDS
 PARKED_MAX_BYTES = 128 * 1024  # real responses, encrypted and signed, stay below 20 KiB
 OPEN_REQUESTS_MAX = 5
 
@@ -178,10 +179,19 @@ def _open_requests(request) -> dict:
 # -- 2. Parking the cross-site POST -------------------------------------------------------
 
 
-def response_park(saml_response: str) -> str:
-    """Keep the raw SAMLResponse for a few minutes; returns the token to fetch it with."""
+def response_park(saml_response: str, *, client: str) -> str:
+    """Keep the raw SAMLResponse for a few minutes; returns the token to fetch it with.
+
+    The endpoint needs no login (the IdP posts cross-site), so what one client address may
+    park is capped: a citizen logs in a few times an hour, not dozens of times in minutes.
+    """
     if not saml_response or len(saml_response) > PARKED_MAX_BYTES:
         raise SamlRefused("invalid", "empty or oversized SAMLResponse")
+    counter = f"saml.acs.count.{client}"
+    cache.add(counter, 0, PARK_SECONDS)
+    if cache.incr(counter) > PARKED_PER_CLIENT:
+        limit = f"more than {PARKED_PER_CLIENT} responses in {PARK_SECONDS} s"
+        raise SamlRefused("too_many", limit)
     try:
         base64.b64decode(saml_response, validate=False)
     except (binascii.Error, ValueError) as error:

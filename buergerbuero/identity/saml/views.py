@@ -14,6 +14,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from saml2 import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT
 
+from ..staff.lockout import client_ip
 from ..trust import TrustLevel
 from . import sso
 from .config import BUNDID, DEV, identity_providers, sp_metadata_xml
@@ -83,7 +84,7 @@ def post_form(request, form: sso.PostForm, *, title: str, target: str) -> HttpRe
 def assertion_consumer(request):
     """Keep the response and continue on a same-site GET, which has the session cookie."""
     try:
-        token = sso.response_park(request.POST.get("SAMLResponse", ""))
+        token = sso.response_park(request.POST.get("SAMLResponse", ""), client=client_ip(request))
     except SamlRefused as refusal:
         return refused(request, refusal)
     return SeeOther(reverse("saml:finish") + "?" + urlencode({"t": token}))
@@ -109,7 +110,7 @@ def refused(request, refusal: SamlRefused) -> HttpResponse:
         if identity_providers()
         else "",
     }
-    status = 200 if refusal.code == "cancelled" else 400
+    status = {"cancelled": 200, "too_many": 429}.get(refusal.code, 400)
     return render(request, "identity/saml/refused.html", context, status=status)
 
 

@@ -338,6 +338,19 @@ def test_garbage_at_the_acs_is_refused(identity_log):
     assert "Anmeldung nicht möglich" in page.content.decode()
 
 
+def test_one_address_cannot_flood_the_acs(identity_log):
+    flood = Client(REMOTE_ADDR="203.0.113.9")
+    junk = {"SAMLResponse": base64.b64encode(b"<nope/>" * 100).decode()}
+    statuses = [flood.post("/auth/saml/acs/", junk).status_code for _ in range(31)]
+    assert statuses[:30] == [303] * 30
+    assert statuses[30] == 429
+    last = flood.post("/auth/saml/acs/", junk)
+    assert "sehr viele Anmeldeantworten" in last.content.decode()
+    assert any("reason=too_many" in r.getMessage() for r in identity_log.records)
+    # A citizen at another address is not affected.
+    assert Client(REMOTE_ADDR="198.51.100.7").post("/auth/saml/acs/", junk).status_code == 303
+
+
 def test_metadata_describes_the_service_provider():
     response = Client().get("/auth/saml/metadata/")
     assert response.status_code == 200
