@@ -119,3 +119,36 @@ def png_file(name: str = "nachweis.png") -> SimpleUploadedFile:
     buffer = io.BytesIO()
     Image.new("RGB", (40, 30), (200, 30, 30)).save(buffer, format="PNG")
     return SimpleUploadedFile(name, buffer.getvalue(), content_type="image/png")
+
+
+# -- the back office's cast: the dog-tax form, two Steueramt caseworkers, one outsider ------
+
+
+@pytest.fixture
+def dogs():
+    from buergerbuero.applications.services import definition_import
+
+    from .test_backoffice import dog_definition
+
+    return definition_import(dog_definition())[0]
+
+
+def _caseworker(username: str, department: str, first: str, last: str):
+    from .test_backoffice import make_caseworker
+
+    return make_caseworker(username, department, first, last)
+
+
+@pytest.fixture
+def becker():
+    return _caseworker("anna.becker", "steueramt", "Anna", "Becker")
+
+
+@pytest.fixture
+def schmitz():
+    return _caseworker("klaus.schmitz", "steueramt", "Klaus", "Schmitz")
+
+
+@pytest.fixture
+def outsider():
+    return _caseworker("jana.wagner", "wohnungsamt", "Jana", "Wagner")

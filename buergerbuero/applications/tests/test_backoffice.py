@@ -118,26 +118,6 @@ def make_caseworker(username: str, department: str, first: str, last: str):
     return user
 
 
-@pytest.fixture
-def dogs():
-    return definition_import(dog_definition())[0]
-
-
-@pytest.fixture
-def becker():
-    return make_caseworker("anna.becker", "steueramt", "Anna", "Becker")
-
-
-@pytest.fixture
-def schmitz():
-    return make_caseworker("klaus.schmitz", "steueramt", "Klaus", "Schmitz")
-
-
-@pytest.fixture
-def outsider():
-    return make_caseworker("jana.wagner", "wohnungsamt", "Jana", "Wagner")
-
-
 def case_url(case: Case, action: str = "") -> str:
     if action:
         return reverse("backoffice:case_action", args=[case.reference, action])

@@ -14,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from buergerbuero.applications import casework
 from buergerbuero.applications.models import AuditEntry, CaseStatus, Document, DocumentKind
 
-from .test_backoffice import make_case, make_caseworker
+from .test_backoffice import make_case
 
 pytestmark = pytest.mark.django_db
 
@@ -41,34 +41,10 @@ def wbs_definition() -> dict:
 
 
 @pytest.fixture
-def dogs():
-    from buergerbuero.applications.services import definition_import
-
-    from .test_backoffice import dog_definition
-
-    return definition_import(dog_definition())[0]
-
-
-@pytest.fixture
 def housing():
     from buergerbuero.applications.services import definition_import
 
     return definition_import(wbs_definition())[0]
-
-
-@pytest.fixture
-def becker():
-    return make_caseworker("anna.becker", "steueramt", "Anna", "Becker")
-
-
-@pytest.fixture
-def schmitz():
-    return make_caseworker("klaus.schmitz", "steueramt", "Klaus", "Schmitz")
-
-
-@pytest.fixture
-def outsider():
-    return make_caseworker("jana.wagner", "wohnungsamt", "Jana", "Wagner")
 
 
 def attach(case, name="impfpass.pdf") -> Document:

@@ -32,7 +32,7 @@ from buergerbuero.asgi import application
 from buergerbuero.organisation.models import Department
 
 from .conftest import png_file
-from .test_backoffice import dog_definition, make_case, make_caseworker, post_action
+from .test_backoffice import make_case, post_action
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -91,28 +91,6 @@ def logged_in(user) -> Client:
 
 ACCEPTED = {"type": "websocket.accept", "subprotocol": None}
 REFUSED = {"type": "websocket.close", "code": CLOSE_FORBIDDEN}
-
-
-@pytest.fixture
-def dogs():
-    from buergerbuero.applications.services import definition_import
-
-    return definition_import(dog_definition())[0]
-
-
-@pytest.fixture
-def becker():
-    return make_caseworker("anna.becker", "steueramt", "Anna", "Becker")
-
-
-@pytest.fixture
-def schmitz():
-    return make_caseworker("klaus.schmitz", "steueramt", "Klaus", "Schmitz")
-
-
-@pytest.fixture
-def outsider():
-    return make_caseworker("jana.wagner", "wohnungsamt", "Jana", "Wagner")
 
 
 @pytest.fixture
