@@ -63,8 +63,11 @@ class User(AbstractUser):
         return self.get_full_name() or self.username
 
     @property
-    def is_caseworker(self) -> bool:
-        return self.is_active and self.is_staff and self.departments.exists()
+    def works_in_back_office(self) -> bool:
+        """Caseworker or team lead of at least one department (staff/roles.py decides)."""
+        from .staff.roles import works_in_any
+
+        return works_in_any(self)
 
 
 class ExternalIdentity(models.Model):

@@ -115,3 +115,11 @@ def test_a_team_lead_who_is_no_caseworker_can_be_assigned_a_case(client):
     )
     case.refresh_from_db()
     assert case.assigned_to == lead_only
+
+
+def test_a_lead_only_team_lead_finds_the_back_office_in_the_header(client):
+    lead_only = get_user_model().objects.create_user("chefin", password="x", is_staff=True)
+    lead_only.led_departments.add(Service.objects.get(slug="hund-anmelden").department)
+    client.force_login(lead_only)
+    page = client.get("/verwaltung/konto/").content.decode()
+    assert f'href="{reverse("backoffice:inbox")}"' in page
