@@ -46,7 +46,8 @@ install: $(VENV)/.installed $(VENDOR)/.installed system ## Install Python packag
 RUN_DEBS := xmlsec1
 system:
 	@missing=$$(for deb in $(RUN_DEBS); do dpkg -s $$deb >/dev/null 2>&1 || echo $$deb; done); \
-	if [ -n "$$missing" ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; fi
+	if [ -n "$$missing" ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	  systemctl disable --now coturn >/dev/null 2>&1 || true; fi
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -73,9 +74,10 @@ $(VENDOR)/.installed: package-lock.json
 assets: $(VENDOR)/.installed ## Copy KERN UX and htmx from npm into static/vendor
 
 # What the tests drive for real: chromium (browser tests), clamd (virus scan of uploads),
-# pdftoppm + zbarimg (the QR code on a notice is decoded), HarfBuzz subsetting (PDF speed).
-TEST_DEBS := chromium fonts-dejavu-core clamav-daemon poppler-utils zbar-tools libharfbuzz-subset0
-chromium: ## Install the Debian packages the tests use: chromium, clamd, poppler, zbar (needs root)
+# pdftoppm + zbarimg (the QR code on a notice is decoded), HarfBuzz subsetting (PDF speed),
+# coturn (a video call relayed through a real TURN server).
+TEST_DEBS := chromium fonts-dejavu-core clamav-daemon poppler-utils zbar-tools libharfbuzz-subset0 coturn
+chromium: ## Install the Debian packages the tests use: chromium, clamd, poppler, zbar, coturn (needs root)
 	@missing=$$(for deb in $(TEST_DEBS); do dpkg -s $$deb >/dev/null 2>&1 || echo $$deb; done); \
 	if [ -n "$$missing" ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; fi
 

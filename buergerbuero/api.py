@@ -4,6 +4,7 @@ from ninja import NinjaAPI
 
 from buergerbuero.applications.api import router as cases_router
 from buergerbuero.catalog.api import router as catalog_router
+from buergerbuero.videooffice.api import router as videooffice_router
 
 api = NinjaAPI(
     title="Virtuelles Bürgerbüro API",
@@ -13,4 +14,5 @@ api = NinjaAPI(
     docs_url=None,  # the interactive docs load scripts from a CDN, which the CSP forbids
 )
 api.add_router("/", catalog_router)
+api.add_router("/", videooffice_router)  # GET /video-offices: open data, no login
 api.add_router("/cases", cases_router)  # the back office: caseworkers' sessions only

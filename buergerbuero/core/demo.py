@@ -31,6 +31,7 @@ from buergerbuero.organisation.models import Department
 from buergerbuero.organisation.services import customer_centre_upsert
 from buergerbuero.pages.services import page_upsert
 from buergerbuero.payments.demo import demo_references_load
+from buergerbuero.videooffice.demo import demo_load_offices
 
 from .models import Municipality
 
@@ -111,6 +112,8 @@ def demo_load() -> dict[str, int]:
     municipality.cash_office_iban = "DE89370400440532013000"
     municipality.cash_office_bic = "COBADEFFXXX"
     municipality.sepa_creditor_id = "DE98ZZZ09999999999"
+    # Off by default (see the field's help text); the demo shows it, so it is on here.
+    municipality.videoident_enabled = True
     municipality.save()
 
     result = catalog_import(data=demo_catalog_document())
@@ -122,6 +125,7 @@ def demo_load() -> dict[str, int]:
     roles_ensure()  # the role groups exist in production too (manage.py roles_ensure)
     accounts = demo_accounts_create() if settings.DEMO_MODE else 0
     references = demo_references_load()
+    offices = demo_load_offices()  # after the accounts: assigns becker, schulz, sb-<department>
     counts = {
         "services": result.created + result.updated,
         "customer_centres": len(centres),
@@ -129,6 +133,7 @@ def demo_load() -> dict[str, int]:
         "forms": len(forms),
         "accounts": accounts,
         "payment_references": references,
+        "video_offices": offices,
     }
     logger.info("demo data loaded: %s", counts)
     return counts

@@ -78,6 +78,18 @@ class Municipality(models.Model):
             "„Verwaltungsgericht Köln, Appellhofplatz, 50667 Köln“."
         ),
     )
+    videoident_enabled = models.BooleanField(
+        _("Identifizierung per Video (Videoident) erlauben"),
+        default=False,
+        help_text=_(
+            "Aus, solange die Stadt es nicht ausdrücklich erlaubt. Videoident hat bekannte "
+            "Schwächen: 2022 hat der Chaos Computer Club sechs kommerzielle Anbieter mit "
+            "gefälschten Ausweisen überlistet. Eine Sachbearbeiterin sieht den Ausweis nur auf "
+            "dem Bildschirm, ohne dessen Chip zu prüfen – deshalb erreicht Videoident höchstens "
+            "das Vertrauensniveau „substanziell“, nie „hoch“ (dafür braucht es die "
+            "Online-Ausweisfunktion)."
+        ),
+    )
 
     class Meta:
         verbose_name = _("Stadt")

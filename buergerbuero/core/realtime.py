@@ -7,6 +7,11 @@ from channels.generic.websocket import WebsocketConsumer
 from django.urls import re_path
 
 from buergerbuero.applications.consumers import CaseLiveConsumer
+from buergerbuero.videooffice.consumers import (
+    CallConsumer,
+    DashboardConsumer,
+    WaitingRoomConsumer,
+)
 
 CLOSE_UNKNOWN_ROOM = 4404
 
@@ -21,6 +26,17 @@ websocket_urlpatterns: list = [
     re_path(
         r"^ws/sachbearbeitung/vorgaenge/(?P<reference>[A-Za-z0-9-]{1,20})/$",
         AuthMiddlewareStack(CaseLiveConsumer.as_asgi()),
+    ),
+    # The video office: a citizen's place in the queue (the session says whose), the
+    # caseworkers' dashboard, and the signaling of a call (a one-time ticket per socket).
+    re_path(
+        r"^ws/video/warteraum/(?P<knock>[0-9a-f-]{36})/$",
+        AuthMiddlewareStack(WaitingRoomConsumer.as_asgi()),
+    ),
+    re_path(r"^ws/video/dashboard/$", AuthMiddlewareStack(DashboardConsumer.as_asgi())),
+    re_path(
+        r"^ws/video/anruf/(?P<call>[0-9a-f-]{36})/$",
+        AuthMiddlewareStack(CallConsumer.as_asgi()),
     ),
     re_path(r"", UnknownRoomConsumer.as_asgi()),
 ]

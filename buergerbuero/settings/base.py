@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "buergerbuero.notifications",
     "buergerbuero.payments",
     "buergerbuero.applications",
+    "buergerbuero.videooffice",
     "django_tasks",
     "django_tasks_db",
     # Staff: second factor (TOTP and one-time backup codes) and brute-force protection.
@@ -397,4 +398,5 @@ from .accounts import *  # noqa: E402, F403
 from .oidc import *  # noqa: E402, F403
 from .saml import *  # noqa: E402, F403
 from .staff import *  # noqa: E402, F403
+from .videooffice import *  # noqa: E402, F403
 from .zbp import *  # noqa: E402, F403

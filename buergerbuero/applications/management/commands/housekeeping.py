@@ -13,6 +13,7 @@ from buergerbuero.applications.tasks import (
 )
 from buergerbuero.identity.saml.replay import seen_assertions_purge
 from buergerbuero.payments.tasks import payments_poll
+from buergerbuero.videooffice.services import video_housekeeping
 
 
 class Command(BaseCommand):
@@ -20,7 +21,7 @@ class Command(BaseCommand):
         "Remind of and delete expired drafts; anonymise cases past their retention period; "
         "forget expired SAML assertion ids; "
         "remove document files no record refers to; ask payment providers about unfinished "
-        "payments."
+        "payments; expire video knocks and calls whose pages are gone, erase old concerns."
     )
 
     def handle(self, *args, **options):
@@ -30,9 +31,12 @@ class Command(BaseCommand):
         orphans = orphan_files_remove()
         settled = payments_poll()
         forgotten = seen_assertions_purge()
+        video = video_housekeeping()
         self.stdout.write(
             f"drafts reminded: {reminded}, drafts deleted: {expired}, "
             f"cases anonymised: {anonymised}, orphaned files removed: {orphans}, "
             f"payments settled by asking the provider: {settled}, "
-            f"expired SAML assertion ids forgotten: {forgotten}"
+            f"expired SAML assertion ids forgotten: {forgotten}, "
+            f"video knocks expired: {video['expired']}, video calls ended as lost: "
+            f"{video['lost']}, concerns of old knocks erased: {video['forgotten']}"
         )

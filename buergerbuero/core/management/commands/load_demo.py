@@ -10,5 +10,7 @@ class Command(BaseCommand):
         counts = demo_load()
         self.stdout.write(
             "Demo Stadt Köln: {services} Leistungen, {customer_centres} Kundenzentren, "
-            "{pages} Seiten, {accounts} Demo-Konten".format(**counts)
+            "{pages} Seiten, {video_offices} virtuelle Ämter, {accounts} Demo-Konten".format(
+                **counts
+            )
         )

@@ -1,0 +1,1 @@
+"""Test helpers of the video office that start real servers (coturn) for browser tests."""
