@@ -10,7 +10,10 @@ class VideoOfficeConfig(AppConfig):
     def ready(self) -> None:
         from buergerbuero.catalog.next_steps import register_next_step
 
-        from . import turn  # noqa: F401  (registers the STUN/TURN system check)
+        from . import (
+            signals,  # noqa: F401
+            turn,  # noqa: F401  (registers the STUN/TURN system check)
+        )
         from .next_step import video_office_url_for
 
         # Service pages with the video channel lead to their office.

@@ -35,6 +35,7 @@ from buergerbuero.applications.services import reference_next
 from buergerbuero.catalog.models import Service
 from buergerbuero.notifications.models import EmailAttachment, OutgoingEmail
 from buergerbuero.organisation.models import Department
+from buergerbuero.videooffice.models import Call, CallDocument, Knock, KnockState, VideoOffice
 
 pytestmark = pytest.mark.django_db
 
@@ -79,6 +80,17 @@ STAFF_CODE = expect(LOGIN)
 STAFF_BACKUP = expect(302, anonymous=LOGIN, citizen=403)  # no app set up: back to the account
 ADMIN = expect(200, anonymous=LOGIN, citizen=302)  # a citizen goes to the admin's login
 ADMIN_USERS = expect(403, anonymous=LOGIN, citizen=302, admin=200)
+# The video office: the back office's door, then the office's assignment (caseworker A
+# staffs the Steueramt's office; its team lead does not) or the call's own caseworker.
+VIDEO_DASHBOARD = BACK_OFFICE | {"caseworker_b": 200}
+VIDEO_DASHBOARD_POST = expect(403, anonymous=LOGIN, caseworker_a=302, caseworker_b=302)
+VIDEO_DASHBOARD_POST["team_lead_a"] = 302
+VIDEO_OFFICE_A_POST = expect(403, anonymous=LOGIN, caseworker_a=302)
+VIDEO_OFFICE_A_BAD_POST = {**VIDEO_OFFICE_A_POST, "caseworker_a": 400}
+VIDEO_OWN_CALL = expect(403, anonymous=LOGIN, caseworker_a=200)
+VIDEO_OWN_CALL_BAD_POST = expect(403, anonymous=LOGIN, caseworker_a=400)
+# A document of a call filed into case A: the call's caseworker and the case's department.
+VIDEO_DOCUMENT = BACK_OFFICE | {"caseworker_b": 403}
 
 MISSING = 999_999
 MISSING_UUID = uuid.UUID(int=1)
@@ -172,6 +184,47 @@ MATRIX = {
         "post",
         lambda w: reverse("identity:staff_backup_codes"),
         STAFF_BACKUP,
+    ),
+    "videostaff:dashboard": ("get", lambda w: reverse("videostaff:dashboard"), VIDEO_DASHBOARD),
+    "videostaff:queue": ("get", lambda w: reverse("videostaff:queue"), VIDEO_DASHBOARD),
+    "videostaff:presence": ("post", lambda w: reverse("videostaff:presence"), VIDEO_DASHBOARD_POST),
+    "videostaff:admit": ("post", lambda w: w.video_url("admit", w.knocks[0]), VIDEO_OFFICE_A_POST),
+    "videostaff:decline": (
+        "post-decline",
+        lambda w: w.video_url("decline", w.knocks[1]),
+        VIDEO_OFFICE_A_BAD_POST,
+    ),
+    "videostaff:transfer": (
+        "post-transfer",
+        lambda w: w.video_url("transfer", w.knocks[2]),
+        VIDEO_OFFICE_A_POST,
+    ),
+    "videostaff:admit_next": (
+        "post",
+        lambda w: reverse("videostaff:admit_next", args=[w.video_office.slug]),
+        VIDEO_OFFICE_A_POST,
+    ),
+    "videostaff:call": ("get", lambda w: w.video_url("call", w.call), VIDEO_OWN_CALL),
+    "videostaff:call_documents": (
+        "get",
+        lambda w: w.video_url("call_documents", w.call),
+        VIDEO_OWN_CALL,
+    ),
+    "videostaff:case": (
+        "post-case",
+        lambda w: w.video_url("case", w.call),
+        VIDEO_OWN_CALL_BAD_POST,
+    ),
+    "videostaff:videoident": (
+        "post",
+        lambda w: w.video_url("videoident", w.call),
+        VIDEO_OWN_CALL_BAD_POST,
+    ),
+    "videostaff:outcome": ("get", lambda w: w.video_url("outcome", w.call), VIDEO_OWN_CALL),
+    "videostaff:document": (
+        "get",
+        lambda w: reverse("videostaff:document", args=[w.call_document.pk]),
+        VIDEO_DOCUMENT,
     ),
     # The admin site: its index, and a model page only administrators may open.
     "admin:index": ("get", lambda w: reverse("admin:index"), ADMIN),
@@ -278,6 +331,42 @@ class World:
             "crisis_staff": User.objects.get(username="krisenstab"),
             "admin": User.objects.get(username="admin"),
         }
+        self._video(steueramt, caseworker_a)
+
+    def _video(self, department, caseworker) -> None:
+        """An office of department A staffed by caseworker A, three waiting knocks (to
+        admit, decline, transfer) and a call of caseworker A with a document filed into
+        the case of department A."""
+        now = timezone.now()
+        self.video_office = VideoOffice.objects.create(
+            slug="matrix-steueramt", name="Steueramt", department=department
+        )
+        self.video_office.caseworkers.add(caseworker)
+        self.other_video_office = VideoOffice.objects.create(
+            slug="matrix-anderes", name="Anderes Amt", department=department
+        )
+
+        def knock(state=KnockState.WAITING):
+            return Knock.objects.create(
+                office=self.video_office, consent_at=now, queue_at=now, state=state
+            )
+
+        self.knocks = [knock(), knock(), knock()]
+        self.call = Call.objects.create(
+            knock=knock(KnockState.ADMITTED),
+            office=self.video_office,
+            caseworker=caseworker,
+            case=self.case,
+        )
+        self.call_document = CallDocument(
+            call=self.call, name="Meldebescheinigung.pdf", content_type="application/pdf", size=8
+        )
+        self.call_document.file.save("meldung", ContentFile(b"%PDF-1.4"), save=False)
+        self.call_document.save()
+
+    @staticmethod
+    def video_url(name: str, thing) -> str:
+        return reverse(f"videostaff:{name}", args=[thing.public_id])
 
 
 @pytest.fixture
@@ -292,6 +381,12 @@ def request(client, method: str, url: str, world: World):
         return client.post(
             url, {"notiz-version": Case.objects.get(pk=world.case.pk).version, "notiz-text": "x"}
         )
+    if method == "post-decline":  # a decline without a message is refused (400)
+        return client.post(url, {"message": ""})
+    if method == "post-transfer":
+        return client.post(url, {"office": world.other_video_office.pk})
+    if method == "post-case":  # an unknown case reference is refused (400)
+        return client.post(url, {"action": "verknuepfen", "reference": "FEHLT"})
     return client.post(url, {})
 
 
