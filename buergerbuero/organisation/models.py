@@ -45,15 +45,20 @@ class CustomerCentre(models.Model):
         return self.name
 
 
+class Weekday(models.IntegerChoices):
+    """Monday is 0, as in ``datetime.weekday()`` (counter hours, video consultation hours)."""
+
+    MONDAY = 0, _("Montag")
+    TUESDAY = 1, _("Dienstag")
+    WEDNESDAY = 2, _("Mittwoch")
+    THURSDAY = 3, _("Donnerstag")
+    FRIDAY = 4, _("Freitag")
+    SATURDAY = 5, _("Samstag")
+    SUNDAY = 6, _("Sonntag")
+
+
 class OpeningHours(models.Model):
-    class Weekday(models.IntegerChoices):
-        MONDAY = 0, _("Montag")
-        TUESDAY = 1, _("Dienstag")
-        WEDNESDAY = 2, _("Mittwoch")
-        THURSDAY = 3, _("Donnerstag")
-        FRIDAY = 4, _("Freitag")
-        SATURDAY = 5, _("Samstag")
-        SUNDAY = 6, _("Sonntag")
+    Weekday = Weekday
 
     centre = models.ForeignKey(
         CustomerCentre, on_delete=models.CASCADE, related_name="opening_hours"

@@ -40,8 +40,17 @@ VIDEO_WAITING_GRACE_SECONDS = int(
 # How long a call waits for a caseworker whose page dropped before the citizen goes back to
 # the head of the queue.
 VIDEO_CASEWORKER_GRACE_SECONDS = int(
-    env("VIDEO_CASEWORKER_GRACE_SECONDS", "20", "Seconds a call waits for a lost caseworker.")
-    or 20
+    env("VIDEO_CASEWORKER_GRACE_SECONDS", "20", "Seconds a call waits for a lost caseworker.") or 20
+)
+# What a citizen wrote at the door (concern, a decline message) is erased this many days
+# after the knock ended; the privacy notice on the office page says so.
+VIDEO_KNOCK_RETENTION_DAYS = int(
+    env(
+        "VIDEO_KNOCK_RETENTION_DAYS",
+        "30",
+        "Days after which the concern written at a knock is erased.",
+    )
+    or 30
 )
 VIDEO_KNOCKS_PER_CLIENT = int(
     env("VIDEO_KNOCKS_PER_CLIENT", "10", "Knocks one client address may make per hour.") or 10

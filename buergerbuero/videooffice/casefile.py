@@ -206,6 +206,7 @@ def call_case_create(call: Call, *, caseworker, service: Service) -> Case:
         completed_steps=[CONSULTATION_STEP],
         submitted_at=now,
         identity_level=knock.trust_level if citizen is not None else "",
+        identity_method=knock.identity_method if citizen is not None else "",
     )
     case = Case.objects.create(
         reference=reference_next(),

@@ -23,7 +23,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from buergerbuero.identity.trust import TrustLevel
+from buergerbuero.identity.trust import LoginMethod, TrustLevel
+from buergerbuero.organisation.models import Weekday
 
 
 class VideoOffice(models.Model):
@@ -81,16 +82,6 @@ class VideoOffice(models.Model):
     @property
     def language_codes(self) -> list[str]:
         return [code.strip() for code in self.languages.split(",") if code.strip()]
-
-
-class Weekday(models.IntegerChoices):
-    MONDAY = 0, _("Montag")
-    TUESDAY = 1, _("Dienstag")
-    WEDNESDAY = 2, _("Mittwoch")
-    THURSDAY = 3, _("Donnerstag")
-    FRIDAY = 4, _("Freitag")
-    SATURDAY = 5, _("Samstag")
-    SUNDAY = 6, _("Sonntag")
 
 
 class ConsultationHours(models.Model):
@@ -217,6 +208,9 @@ class Knock(models.Model):
     )
     trust_level = models.CharField(
         _("Vertrauensniveau der Anmeldung"), max_length=12, choices=TrustLevel.choices, blank=True
+    )
+    identity_method = models.CharField(
+        _("Anmeldeweg"), max_length=12, choices=LoginMethod.choices, blank=True
     )
     consent_at = models.DateTimeField(_("Datenschutzhinweis bestätigt"))
     state = models.CharField(

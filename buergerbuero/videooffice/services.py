@@ -30,7 +30,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from buergerbuero.applications.audit import audit
-from buergerbuero.identity.trust import session_level
+from buergerbuero.identity.trust import session_identity
 
 from . import live
 from .models import (
@@ -108,6 +108,7 @@ def knock_create(*, office: VideoOffice, request, concern: str, language: str, m
     if not request.session.session_key:
         request.session.save()
     user = request.user if request.user.is_authenticated else None
+    identity = session_identity(request)
     now = timezone.now()
     try:
         with transaction.atomic():
@@ -118,7 +119,8 @@ def knock_create(*, office: VideoOffice, request, concern: str, language: str, m
                 concern=concern.strip()[:500],
                 language=language,
                 mode=mode,
-                trust_level=(session_level(request) or "") if user else "",
+                trust_level=identity.level if identity else "",
+                identity_method=identity.method if identity else "",
                 consent_at=now,
                 queue_at=now,
                 away_since=now,
@@ -189,6 +191,15 @@ def knock_present(knock: Knock) -> None:
     """The waiting room is open (again): the knock waits and keeps its place."""
     Knock.objects.filter(pk=knock.pk, state__in=QUEUE_STATES).update(
         state=KnockState.WAITING, away_since=None
+    )
+
+
+def knock_seen(knock: Knock) -> None:
+    """The waiting room page was loaded. Until its socket connects (``knock_present``) the
+    grace period runs from now: a page without JavaScript, which never connects, keeps
+    the place as long as it is reloaded within the grace period (it reloads itself)."""
+    Knock.objects.filter(pk=knock.pk, state__in=QUEUE_STATES).update(
+        state=KnockState.WAITING, away_since=timezone.now()
     )
 
 
@@ -496,6 +507,9 @@ def _caseworker_free(call: Call) -> None:
 
 
 def call_rate(call: Call, *, rating: int, comment: str = "") -> None:
+    """The citizen's rating, once the call is over (the rating page comes after it)."""
+    if call.is_open:
+        raise NotAllowed
     if not 1 <= int(rating) <= 5:
         raise ValueError("rating is 1 to 5")
     Call.objects.filter(pk=call.pk).update(
@@ -542,18 +556,17 @@ def call_document_add(call: Call, upload) -> CallDocument:
     return document
 
 
-KNOCK_RETENTION = dt.timedelta(days=30)
-
-
 def video_housekeeping(*, now: dt.datetime | None = None) -> dict[str, int]:
     """The periodic part (``manage.py housekeeping``): knocks and calls whose pages are
-    gone for good, spent tickets, and what citizens wrote at the door, 30 days after."""
+    gone for good, spent tickets, and what citizens wrote at the door, erased
+    ``VIDEO_KNOCK_RETENTION_DAYS`` after."""
     now = now or timezone.now()
+    retention = dt.timedelta(days=settings.VIDEO_KNOCK_RETENTION_DAYS)
     expired = knocks_expire(now=now)
     lost = calls_lost_sweep(now=now)
     tickets, _ = CallToken.objects.filter(expires_at__lt=now - dt.timedelta(days=1)).delete()
     forgotten = (
-        Knock.objects.filter(ended_at__lt=now - KNOCK_RETENTION)
+        Knock.objects.filter(ended_at__lt=now - retention)
         .exclude(concern="", decline_message="")
         .update(concern="", decline_message="")
     )

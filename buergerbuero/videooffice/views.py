@@ -25,11 +25,6 @@ from . import hours, queue, services
 from .forms import DocumentForm, KnockForm, RatingForm
 from .models import Call, CallRole, KnockState, VideoOffice
 
-# How long the data of a knock is kept, as the privacy notice says. The deletion itself
-# is the lead's task (see the report of issue 6); the notice must match it.
-KNOCK_RETENTION_DAYS = getattr(settings, "VIDEO_KNOCK_RETENTION_DAYS", 30)
-
-
 # -- the office page and knocking -------------------------------------------------------
 
 
@@ -73,7 +68,7 @@ def _office_page(request, office, form, *, refusal=None, status=200):
             "form": form,
             "refusal": refusal,
             "active_knock": None if refusal else services.active_knock(request),
-            "retention_days": KNOCK_RETENTION_DAYS,
+            "retention_days": settings.VIDEO_KNOCK_RETENTION_DAYS,
         },
         status=status,
     )
@@ -106,7 +101,7 @@ def waiting_room(request, public_id):
             return redirect("videooffice:call", call.public_id)
     context = {"knock": knock, "office": knock.office, "grace_minutes": _grace_minutes()}
     if knock.state in queue.QUEUE_STATES:
-        services.knock_present(knock)
+        services.knock_seen(knock)
         context.update(_place_in_line(knock))
     elif knock.state == KnockState.DONE:
         context["last_call"] = knock.calls.first()
@@ -235,6 +230,8 @@ def call_document(request, public_id):
 
 def rating(request, public_id):
     call = _call_for(request, public_id, CallRole.CITIZEN)
+    if call.is_open:
+        return redirect("videooffice:call", call.public_id)
     form = RatingForm(request.POST or None)
     if request.method == "POST":
         if form.is_valid():

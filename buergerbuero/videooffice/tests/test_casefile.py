@@ -85,6 +85,8 @@ def test_a_case_opened_in_the_call_is_an_ordinary_case_on_the_back_office_page(
     assert response.status_code == 200
     assert "Anliegen aus der Video-Sprechstunde" in html and "Ummeldung nach Umzug" in html
     assert "Mehmet Yılmaz" in html and "Angelegt im Video-Gespräch" in html
+    # How the citizen had logged in when knocking, as on a case from an online form.
+    assert "BundID – Vertrauensniveau substanziell" in html
     assert case.reference in client.get(reverse("backoffice:inbox")).content.decode()
     # The citizen finds it among their applications, too.
     login_at_level(client, mehmet, "substantial")

@@ -180,6 +180,27 @@ def test_the_waiting_room_shows_the_place_in_line(citizens, office):
     assert "etwa 12 Minuten" in page  # two ahead, six minutes each, one caseworker
 
 
+def test_a_waiting_room_without_javascript_keeps_the_place_while_it_reloads(
+    citizens, office, monkeypatch
+):
+    anna = citizens()
+    knock = knock_over_http(anna, office)
+    url = reverse("videooffice:waiting_room", args=[knock.public_id])
+    page = anna.client.get(url).content.decode()
+    # Without JavaScript the page reloads itself within the grace period …
+    assert '<noscript><meta http-equiv="refresh" content="60"></noscript>' in page
+    start = timezone.now()
+    assert services.knocks_expire(now=start + dt.timedelta(seconds=100)) == 0
+    # … and each load, a minute or so later, starts the grace period anew.
+    monkeypatch.setattr(timezone, "now", lambda: start + dt.timedelta(seconds=100))
+    assert "Sie sind als Nächstes dran." in anna.client.get(url).content.decode()
+    assert services.knocks_expire(now=start + dt.timedelta(seconds=200)) == 0
+    # Closed without a word: the place is given up after the grace period.
+    assert services.knocks_expire(now=start + dt.timedelta(seconds=221)) == 1
+    knock.refresh_from_db()
+    assert knock.state == KnockState.EXPIRED
+
+
 def test_the_office_page_leads_back_to_an_active_knock(citizens, office):
     anna = citizens()
     knock = knock_over_http(anna, office)
@@ -401,6 +422,18 @@ def _tiny_pdf() -> bytes:
 
 
 # -- rating ------------------------------------------------------------------------------
+
+
+def test_a_call_still_running_is_not_rated(citizens, office, caseworker):
+    anna = citizens()
+    call = admitted_call(anna, office, caseworker)
+    url = reverse("videooffice:rating", args=[call.public_id])
+    response = anna.client.post(url, {"rating": "1"})
+    assert response["Location"] == reverse("videooffice:call", args=[call.public_id])
+    call.refresh_from_db()
+    assert call.rating is None
+    with pytest.raises(services.NotAllowed):
+        services.call_rate(call, rating=1)
 
 
 def test_rating_refuses_a_bad_value_in_german(citizens, office, caseworker):

@@ -15,6 +15,7 @@ from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
 from django.db import IntegrityError
 from django.test import Client, override_settings
+from django.urls import reverse
 from django.utils import timezone
 
 from buergerbuero.applications.tests.test_case_live import Socket
@@ -516,3 +517,18 @@ def test_housekeeping_ends_what_was_left_behind_and_forgets_old_concerns(
     result = services.video_housekeeping(now=timezone.now() + dt.timedelta(days=31))
     waiting.refresh_from_db()
     assert waiting.concern == "" and waiting.state == KnockState.EXPIRED
+
+
+@override_settings(VIDEO_KNOCK_RETENTION_DAYS=7)
+def test_the_retention_the_privacy_notice_promises_is_the_one_kept(office, citizens, client):
+    notice = client.get(reverse("videooffice:office", args=[office.slug])).content.decode()
+    assert "Die Angaben zum Anklopfen werden nach 7 Tagen gelöscht." in notice
+    anna = citizens()
+    knock = anna.knock(office, concern="Mein Ausweis ist weg")
+    services.knock_leave(knock)
+    services.video_housekeeping(now=timezone.now() + dt.timedelta(days=6))
+    knock.refresh_from_db()
+    assert knock.concern == "Mein Ausweis ist weg"
+    services.video_housekeeping(now=timezone.now() + dt.timedelta(days=7, minutes=1))
+    knock.refresh_from_db()
+    assert knock.concern == ""
