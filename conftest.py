@@ -51,6 +51,19 @@ def _fresh_catalog_snapshot():
 
 
 @pytest.fixture(autouse=True)
+def _fresh_channel_layer():
+    # Each test drives its WebSockets in an event loop of its own, and a layer instance
+    # keeps per-loop state (channels-redis' receive lock, the in-memory layer's queues):
+    # a consumer left receiving when one test's loop ended would break the next test's.
+    # Every test gets a new layer instance (and, on Redis, a new channel prefix).
+    from channels.layers import channel_layers
+
+    channel_layers.backends.clear()
+    yield
+    channel_layers.backends.clear()
+
+
+@pytest.fixture(autouse=True)
 def _german_by_default():
     # A request to /en/… leaves English active in the test's thread, and reverse() would
     # then build English URLs in the next test: every test starts in German.
