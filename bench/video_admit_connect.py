@@ -3,12 +3,14 @@
 Run from the checkout (needs Debian's chromium: ``make chromium``)::
 
     .venv/bin/python bench/video_admit_connect.py [--runs 20]
+    .venv/bin/python bench/video_admit_connect.py --redis-url redis://127.0.0.1:6379/5
 
 What one run does (goal of issue #6: admit → both peers connected, p95 under 3 s, direct):
 
 1. The product as the browser tests run it (``buergerbuero.settings.base`` with
    ``DEMO_MODE``, a temporary SQLite file, the Stadt Köln demo, one uvicorn process, the
-   in-memory channel layer): the demo caseworker ``becker`` serves the always-open
+   in-memory channel layer, or Redis with ``--redis-url``, an empty database, emptied
+   afterwards): the demo caseworker ``becker`` serves the always-open
    Bürgerservice. No STUN or TURN server: both browsers are on this machine, so their
    host candidates connect directly.
 2. Debian's chromium through Playwright with fake camera and microphone
@@ -38,10 +40,12 @@ import time
 from pathlib import Path
 
 from video_waiting_room import (
+    channel_layer_description,
     django_setup,
     log_summary,
     machine_lines,
     percentile,
+    redis_emptied,
     spread_ms,
     verdict,
 )
@@ -58,7 +62,7 @@ CONNECTED = (
 )
 
 
-def product_env(workdir: Path) -> dict:
+def product_env(workdir: Path, redis_url: str | None) -> dict:
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "buergerbuero.settings.base",
@@ -70,6 +74,8 @@ def product_env(workdir: Path) -> dict:
         "VIDEO_KNOCKS_PER_CLIENT": "100000",
     }
     env.pop("REDIS_URL", None)
+    if redis_url:
+        env["REDIS_URL"] = redis_url
     return env
 
 
@@ -138,6 +144,11 @@ def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=20, help="calls measured (20)")
     parser.add_argument("--timeout", type=float, default=30.0, help="s per call at most (30)")
+    parser.add_argument(
+        "--redis-url",
+        help="an empty Redis database for the channel layer and the cache, emptied afterwards "
+        "(default: the in-memory layer)",
+    )
     return parser.parse_args()
 
 
@@ -145,9 +156,12 @@ def main() -> None:
     from playwright.sync_api import sync_playwright
 
     args = parse_args()
-    with tempfile.TemporaryDirectory(prefix="bb-bench-video-call-") as tmp:
+    with (
+        redis_emptied(args.redis_url),
+        tempfile.TemporaryDirectory(prefix="bb-bench-video-call-") as tmp,
+    ):
         workdir = Path(tmp)
-        env = product_env(workdir)
+        env = product_env(workdir, args.redis_url)
         print("  migrating, loading the demo ...", file=sys.stderr, flush=True)
         prepare_database(env)
         django_setup(env)
@@ -183,17 +197,18 @@ def main() -> None:
                     failures.append(f"{type(error).__name__}: {str(error).splitlines()[0]}")
                 print(f"  call {number}", file=sys.stderr, flush=True)
             browser.close()
-        report(args, results, failures, version, log_path)
+        report(args, env, results, failures, version, log_path)
 
 
-def report(args, results, failures, version: str, log_path: Path) -> None:
+def report(args, env: dict, results, failures, version: str, log_path: Path) -> None:
     print("\nVirtuelles Bürgerbüro – admit → both peers connected (issue #6)")
     print("\n".join(machine_lines()))
     print(f"  browser   Debian chromium {version} (Playwright), fake camera and microphone")
     print(
         "  server    uvicorn, 1 process, settings buergerbuero.settings.base with DEMO_MODE, "
-        "SQLite, in-memory channel layer, no STUN/TURN (direct, loopback)"
+        "SQLite, no STUN/TURN (direct, loopback)"
     )
+    print(f"  channels  {channel_layer_description(env)}")
     print(f"  load      {args.runs} calls one after the other, 1 unmeasured call first")
     print(
         "\nFrom the click on 'Nächste Person einlassen' until the call pages began to load and "

@@ -189,10 +189,14 @@ def database_description(env: dict) -> str:
 
 
 def channel_layer_description(env: dict) -> str:
+    """The layer the server runs with (the same settings as Django in this process)."""
+    from django.conf import settings
+
+    backend = settings.CHANNEL_LAYERS["default"]["BACKEND"]
     if "REDIS_URL" not in env:
-        return "in-memory (channels.layers.InMemoryChannelLayer, one process)"
+        return f"in-memory ({backend}, one process)"
     url = urlsplit(env["REDIS_URL"])
-    return f"Redis (channels_redis) at {url.hostname}:{url.port or 6379}{url.path}"
+    return f"Redis ({backend}) at {url.hostname}:{url.port or 6379}{url.path}"
 
 
 # ---------------------------------------------------------------------------- the machine

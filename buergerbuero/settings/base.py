@@ -146,10 +146,12 @@ REDIS_URL = env(
     "REDIS_URL", "", "Redis for the channel layer and the cache, e.g. redis://127.0.0.1:6379/0."
 )
 if REDIS_URL:
+    # channels-redis with a bounded, blocking connection pool (core/channel_layers.py):
+    # a burst of reconnecting pages waits for a connection instead of failing.
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL]},
+            "BACKEND": "buergerbuero.core.channel_layers.RedisChannelLayer",
+            "CONFIG": {"hosts": [REDIS_URL], "pool_size": 100, "pool_timeout": 10},
         }
     }
     CACHES = {
@@ -160,7 +162,11 @@ if REDIS_URL:
         }
     }
 else:
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    # Channels' in-memory layer, its expiry pass run once a second rather than on every
+    # message (core/channel_layers.py): one process only.
+    CHANNEL_LAYERS = {
+        "default": {"BACKEND": "buergerbuero.core.channel_layers.InMemoryChannelLayer"}
+    }
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 SITE_URL = env(

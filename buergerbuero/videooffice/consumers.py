@@ -16,6 +16,7 @@ from importlib import import_module
 from urllib.parse import parse_qs
 
 from channels.auth import get_user
+from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
@@ -53,10 +54,29 @@ def _json(text_data, limit: int) -> dict | None:
     return message if isinstance(message, dict) else None
 
 
+class VideoConsumer(AsyncWebsocketConsumer):
+    """The consumers of this module: Channels' consumer without its database check per
+    message.
+
+    Channels (4.2 on) runs ``close_old_connections`` in the sync thread before every
+    handler: one trip to that thread (which all consumers and requests share) for every
+    message, 5,000 for one move of a queue of 5,000 (bench/video_waiting_room.py). Here
+    the database is only ever reached through ``database_sync_to_async``, which closes
+    old connections itself, before and after, in that thread; so the trip is left out.
+    A subclass that touches the ORM outside ``database_sync_to_async`` must not inherit
+    from this class."""
+
+    async def dispatch(self, message: dict) -> None:
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
+
+
 # -- Waiting room ------------------------------------------------------------------------
 
 
-class WaitingRoomConsumer(AsyncWebsocketConsumer):
+class WaitingRoomConsumer(VideoConsumer):
     """``ws/video/warteraum/<knock>/`` — the citizen's live place in the queue.
 
     The position is counted in the database on connect; after that each move of the queue
@@ -67,9 +87,8 @@ class WaitingRoomConsumer(AsyncWebsocketConsumer):
 
     async def connect(self) -> None:
         public_id = self.scope["url_route"]["kwargs"]["knock"]
-        knock = await _knock(public_id)
-        session, user = self.scope.get("session"), self.scope.get("user")
-        if knock is None or not await _owns(session, user, knock):
+        knock = await _own_knock(public_id, self.scope.get("session"), self.scope.get("user"))
+        if knock is None:
             await self.accept()
             await self.close(code=CLOSE_FORBIDDEN)
             return
@@ -84,8 +103,9 @@ class WaitingRoomConsumer(AsyncWebsocketConsumer):
         self.groups.append(live.knock_group(knock.pk))
         await self._join_office(knock.office_id)
         await self.accept()
-        await database_sync_to_async(services.knock_present)(knock)
-        await self._resync()
+        # Read after joining the groups: a move is either counted in this state or arrives
+        # as a message (one trip to the database thread for both).
+        await self._show(await _present_and_queue_state(knock))
 
     async def _join_office(self, office_id: int) -> None:
         if self.office_id is not None:
@@ -98,7 +118,10 @@ class WaitingRoomConsumer(AsyncWebsocketConsumer):
         self.groups.append(group)
 
     async def _resync(self) -> None:
-        state = await _queue_state(self.knock_pk)
+        await self._show(await _queue_state(self.knock_pk))
+
+    async def _show(self, state) -> None:
+        """Take over a state read by :func:`_read_queue_state` and send the position."""
         if state is None:  # no longer in the queue
             knock = await _knock_by_pk(self.knock_pk)
             await self._tell_end_state(knock)
@@ -191,15 +214,20 @@ class WaitingRoomConsumer(AsyncWebsocketConsumer):
         if message is None or self.knock_pk is None:
             return
         if message.get("type") == "leave":
-            knock = await _knock_by_pk(self.knock_pk)
-            await database_sync_to_async(services.knock_leave)(knock)
+            await _knock_leave(self.knock_pk)
 
     async def disconnect(self, code) -> None:
-        if self.knock_pk is not None:
-            knock = await _knock_by_pk(self.knock_pk)
-            if knock is not None:
-                await database_sync_to_async(services.knock_away)(knock)
-                _expiry_sweep_soon()
+        if self.knock_pk is not None and await _knock_away(self.knock_pk):
+            # The same waiting room may be open in another tab (on any process): this
+            # socket has left the knock's group already, so only such tabs hear this and
+            # take the knock back from its grace period.
+            await self.channel_layer.group_send(
+                live.knock_group(self.knock_pk), {"type": "knock.tab_closed"}
+            )
+            _expiry_sweep_soon()
+
+    async def knock_tab_closed(self, message: dict) -> None:
+        await _knock_present(self.knock_pk)
 
 
 _sweep_pending = False
@@ -222,9 +250,19 @@ def _expiry_sweep_soon() -> None:
     asyncio.get_running_loop().create_task(sweep())
 
 
+# Each function below is one trip to the thread that all consumers and requests share for
+# the database (on SQLite also one new connection: CONN_MAX_AGE=0). A waiting room's
+# connect makes two, besides AuthMiddleware's for the session.
+
+
 @database_sync_to_async
-def _knock(public_id) -> Knock | None:
-    return Knock.objects.filter(public_id=public_id).first()
+def _own_knock(public_id, session, user) -> Knock | None:
+    """The knock if this session or account owns it; None for an unknown one as for
+    another's (nothing is disclosed)."""
+    knock = Knock.objects.filter(public_id=public_id).first()
+    if knock is None or not services.owns_knock(session, user, knock):
+        return None
+    return knock
 
 
 @database_sync_to_async
@@ -233,8 +271,32 @@ def _knock_by_pk(pk) -> Knock | None:
 
 
 @database_sync_to_async
-def _owns(session, user, knock) -> bool:
-    return services.owns_knock(session, user, knock)
+def _present_and_queue_state(knock: Knock):
+    """The waiting room is open: the knock is present again, and its place is read."""
+    services.knock_present(knock)
+    return _read_queue_state(knock.pk)
+
+
+@database_sync_to_async
+def _knock_present(pk) -> None:
+    services.knock_present(Knock(pk=pk))
+
+
+@database_sync_to_async
+def _knock_leave(pk) -> None:
+    knock = Knock.objects.filter(pk=pk).first()
+    if knock is not None:
+        services.knock_leave(knock)
+
+
+@database_sync_to_async
+def _knock_away(pk) -> bool:
+    """The waiting room closed: the knock's grace period starts (False: it is gone)."""
+    knock = Knock.objects.filter(pk=pk).first()
+    if knock is None:
+        return False
+    services.knock_away(knock)
+    return True
 
 
 @database_sync_to_async
@@ -242,8 +304,7 @@ def _open_call(knock_pk) -> Call | None:
     return Call.objects.filter(knock_id=knock_pk, ended_at__isnull=True).first()
 
 
-@database_sync_to_async
-def _queue_state(knock_pk):
+def _read_queue_state(knock_pk):
     """(version, position, waiting, closes_at timestamp, estimate parameters) read in one
     statement, so that the version matches the position even while the queue moves."""
     from . import hours
@@ -278,6 +339,9 @@ def _queue_state(knock_pk):
     )
 
 
+_queue_state = database_sync_to_async(_read_queue_state)
+
+
 def _counted(queryset):
     return queryset.order_by().values("office").annotate(n=Count("pk")).values("n")
 
@@ -285,7 +349,7 @@ def _counted(queryset):
 # -- Dashboard -----------------------------------------------------------------------------
 
 
-class DashboardConsumer(AsyncWebsocketConsumer):
+class DashboardConsumer(VideoConsumer):
     """``ws/video/dashboard/`` — a caseworker hears of every change of their offices'
     queues. Rights are checked on connect and again every half minute while messages
     arrive: whoever loses the office, the account or the session is closed out."""
@@ -400,7 +464,7 @@ ERROR_TEXTS = {
 }
 
 
-class CallConsumer(AsyncWebsocketConsumer):
+class CallConsumer(VideoConsumer):
     """``ws/video/anruf/<call>/?token=…`` — offer, answer, ICE candidates, chat and the
     controls of one call, relayed to the other side and to nobody else."""
 
@@ -454,6 +518,8 @@ class CallConsumer(AsyncWebsocketConsumer):
             return
         if kind == "hangup":
             call = await _call(self.call_pk)
+            if call is None:  # ended elsewhere; its "ended" message is on its way
+                return
             reason = (
                 CallEnd.HANGUP_CASEWORKER
                 if self.role == CallRole.CASEWORKER
@@ -538,6 +604,8 @@ class CallConsumer(AsyncWebsocketConsumer):
         if self.call_pk is None:
             return
         call = await _call(self.call_pk)
+        if call is None:  # ended elsewhere (the other side, housekeeping, another process)
+            return
         await database_sync_to_async(services.call_side_away)(call, self.role)
         await self.channel_layer.group_send(
             live.call_group(self.call_pk),

@@ -90,6 +90,19 @@ def queue_changed(
     VideoOffice.objects.filter(pk=office.pk).update(queue_version=F("queue_version") + 1)
     version = VideoOffice.objects.values_list("queue_version", flat=True).get(pk=office.pk)
     waiting = queue.waiting_count(office)
+    # The dashboards first: the callbacks run in this order, and a broadcast to thousands
+    # of waiting rooms would otherwise keep the caseworker's alert waiting behind it
+    # (bench/video_knock_alert.py).
+    send_after_commit(
+        staff_group(office.pk),
+        {
+            "type": "queue.staff",
+            "office": office.slug,
+            "event": event,
+            "waiting": waiting,
+            "knock": knock_summary(knock) if knock is not None else None,
+        },
+    )
     send_after_commit(
         office_group(office.pk),
         {
@@ -99,16 +112,6 @@ def queue_changed(
             "inserted": list(inserted),
             "waiting": waiting,
             **queue.estimate_parameters(office),
-        },
-    )
-    send_after_commit(
-        staff_group(office.pk),
-        {
-            "type": "queue.staff",
-            "office": office.slug,
-            "event": event,
-            "waiting": waiting,
-            "knock": knock_summary(knock) if knock is not None else None,
         },
     )
 

@@ -190,6 +190,30 @@ def test_leaving_the_page_keeps_the_place_for_the_grace_period(office, citizens)
     assert first.state == KnockState.EXPIRED
 
 
+def test_closing_one_of_two_tabs_keeps_the_place_of_the_other(office, citizens):
+    anna = citizens()
+    knock = anna.knock(office)
+
+    async def scenario():
+        first, second = (
+            Socket(room(knock), client=anna.client),
+            Socket(room(knock), client=anna.client),
+        )
+        await first.connect()
+        await message(first)
+        await second.connect()
+        await message(second)
+        await first.leave()  # one tab closed, the other still open
+        assert await second.nothing()  # (the other tab takes the knock back, quietly)
+
+    async_to_sync(scenario)()
+    knock.refresh_from_db()
+    assert knock.away_since is None
+    assert services.knocks_expire(now=timezone.now() + dt.timedelta(seconds=300)) == 0
+    knock.refresh_from_db()
+    assert knock.state == KnockState.WAITING
+
+
 def test_a_restarted_server_finds_everyone_where_they_were(office, citizens):
     """The queue lives in the database: a new process (a fresh socket, no memory of the
     old one) counts the same positions."""
@@ -463,11 +487,40 @@ def test_hanging_up_ends_the_call_on_both_pages(call_between):
         assert ended["next_url"] == f"/sachbearbeitung/video/gespraech/{call.public_id}/ende/"
         mine = await message(citizen)
         assert mine["next_url"] == f"/video-sprechstunde/gespraech/{call.public_id}/bewertung/"
+        # Both pages then go on to their next page: closing a socket of an ended call is
+        # no error.
+        await citizen.leave()
+        await caseworker.leave()
 
     async_to_sync(scenario)()
     call.refresh_from_db()
     assert call.ended_at is not None
     assert Knock.objects.get(pk=call.knock_id).state == KnockState.DONE
+
+
+def test_a_page_leaving_or_hanging_up_a_call_ended_elsewhere_is_no_error(call_between):
+    # Ended by another process (housekeeping, the other server) whose message has not
+    # arrived yet: the pages' last frames find no open call and do nothing.
+    call, citizen_browser, staff = call_between
+
+    async def scenario():
+        caseworker = await join(call, "caseworker", staff)
+        await message(caseworker)
+        citizen = await join(call, "citizen", citizen_browser)
+        await message(citizen)
+        await message(caseworker)
+        await database_sync_to_async(Call.objects.filter(pk=call.pk).update)(
+            ended_at=timezone.now(), end_reason=CallEnd.HANGUP_CASEWORKER
+        )
+        await citizen.communicator.send_input(
+            {"type": "websocket.receive", "text": json.dumps({"type": "hangup"})}
+        )
+        assert await citizen.nothing()
+        await citizen.leave()
+        assert await caseworker.nothing()
+        await caseworker.leave()
+
+    async_to_sync(scenario)()
 
 
 @override_settings(VIDEO_CASEWORKER_GRACE_SECONDS=0)
