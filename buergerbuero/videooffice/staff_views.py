@@ -24,7 +24,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from buergerbuero.applications.audit import audit
@@ -348,7 +348,11 @@ def case(request, public_id):
                 }
         else:
             filed = casefile.call_documents_file(call, caseworker=request.user)
-            done = _("%(count)d Unterlage(n) in den Vorgang übernommen.") % {"count": len(filed)}
+            done = ngettext(
+                "%(count)d Unterlage in den Vorgang übernommen.",
+                "%(count)d Unterlagen in den Vorgang übernommen.",
+                len(filed),
+            ) % {"count": len(filed)}
     except casefile.CaseFileRefused as refusal:
         panels["case_error"] = str(refusal.message)
     call.refresh_from_db()

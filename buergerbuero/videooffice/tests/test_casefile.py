@@ -208,7 +208,7 @@ def test_the_case_panel_answers_htmx_with_itself_so_the_call_goes_on(
     assert f"Vorgang {case.reference} ist angelegt" in html
     assert "In die Akte übernehmen" in html
     filed = client.post(url, {"action": "ablegen"}, headers={"HX-Request": "true"})
-    assert "1 Unterlage(n) in den Vorgang übernommen." in filed.content.decode()
+    assert "1 Unterlage in den Vorgang übernommen." in filed.content.decode()
     unknown = client.post(
         url, {"action": "verknuepfen", "reference": "K-1999-000001"}, headers={"HX-Request": "true"}
     )

@@ -143,6 +143,7 @@ def test_the_dashboard_shows_who_waits_and_how(client, office, petra, citizens):
     assert "Anwohnerparkausweis verlängern" in html and "Führungszeugnis" in html
     assert "Türkisch" in html
     assert "nicht angemeldet" in html and "Vertrauensniveau substanziell" in html
+    assert "über BundID" in html  # how the person logged in
     assert "nur Ton" in html
     assert "Nächste Person einlassen" in html and "geöffnet" in html
     assert "2 Personen warten" in html
