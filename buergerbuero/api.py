@@ -3,7 +3,9 @@
 from ninja import NinjaAPI
 
 from buergerbuero.applications.api import router as cases_router
+from buergerbuero.appointments.api import router as appointments_router
 from buergerbuero.catalog.api import router as catalog_router
+from buergerbuero.tickets.api import router as tickets_router
 from buergerbuero.videooffice.api import router as videooffice_router
 
 api = NinjaAPI(
@@ -15,4 +17,6 @@ api = NinjaAPI(
 )
 api.add_router("/", catalog_router)
 api.add_router("/", videooffice_router)  # GET /video-offices: open data, no login
+api.add_router("/", tickets_router)  # GET /waiting-times: open data, no login
+api.add_router("/appointments", appointments_router)
 api.add_router("/cases", cases_router)  # the back office: caseworkers' sessions only

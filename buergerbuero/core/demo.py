@@ -27,7 +27,7 @@ from buergerbuero.identity.staff.roles import (
     CRISIS_STAFF,
     roles_ensure,
 )
-from buergerbuero.organisation.models import Department
+from buergerbuero.organisation.models import CustomerCentre, Department
 from buergerbuero.organisation.services import customer_centre_upsert
 from buergerbuero.pages.services import page_upsert
 from buergerbuero.payments.demo import demo_references_load
@@ -60,6 +60,7 @@ DEMO_ACCOUNTS = [
         "koeln-leitung",
         "Teamleiterin Anna Hoffmann: leitet das Steueramt (verteilt Vorgänge, gibt frei)",
     ),
+    ("okafor", "koeln-okafor", "Daniel Okafor, Schalter im Kundenzentrum Kalk"),
     (
         "krisenstab",
         "koeln-krisenstab",
@@ -75,6 +76,8 @@ NAMED_CASEWORKERS = {
 # Team leads: (first name, last name, departments led). A team lead also works the cases
 # of the departments they lead.
 TEAM_LEADS = {"leitung": ("Anna", "Hoffmann", ["steueramt"])}
+# Counter staff: (first name, last name, customer centres worked at).
+CENTRE_STAFF = {"okafor": ("Daniel", "Okafor", ["kundenzentrum-kalk"])}
 
 
 class DemoDataError(Exception):
@@ -183,6 +186,12 @@ def demo_accounts_create() -> int:
             user.groups.set([caseworkers])
             user.departments.set(Department.objects.filter(slug__in=led))
             user.led_departments.set(Department.objects.filter(slug__in=led))
+        if username in CENTRE_STAFF:
+            first, last, centres = CENTRE_STAFF[username]
+            user.first_name, user.last_name = first, last
+            user.email = f"{username}@stadt-koeln.example"
+            user.save()
+            user.centres.set(CustomerCentre.objects.filter(slug__in=centres))
         if username == "krisenstab":
             user.first_name, user.last_name = "Uwe", "Krämer"
             user.email = "krisenstab@stadt-koeln.example"

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from modeltranslation.admin import TranslationAdmin
 
-from .models import CustomerCentre, Department, OpeningHours
+from .models import CentreClosure, CustomerCentre, Department, OpeningHours
 
 
 @admin.register(Department)
@@ -16,8 +16,15 @@ class OpeningHoursInline(admin.TabularInline):
     extra = 0
 
 
+class CentreClosureInline(admin.TabularInline):
+    model = CentreClosure
+    extra = 0
+
+
 @admin.register(CustomerCentre)
 class CustomerCentreAdmin(TranslationAdmin):
-    list_display = ["name", "district", "street", "postcode"]
+    list_display = ["name", "kind", "district", "street", "postcode"]
+    list_filter = ["kind"]
     search_fields = ["name", "district"]
-    inlines = [OpeningHoursInline]
+    filter_horizontal = ["staff"]
+    inlines = [OpeningHoursInline, CentreClosureInline]

@@ -1,6 +1,7 @@
 """Departments (Ämter) that are responsible for services, and the customer centres
 (Kundenzentren) citizens visit, with their regular opening hours."""
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -23,8 +24,19 @@ class Department(models.Model):
 
 
 class CustomerCentre(models.Model):
+    """A place citizens visit: a customer centre (Kundenzentrum) or a specialist office
+    (Fachstelle, e.g. the immigration office). Appointments are booked and walk-in tickets
+    drawn at these places."""
+
+    class Kind(models.TextChoices):
+        CUSTOMER_CENTRE = "kundenzentrum", _("Kundenzentrum")
+        SPECIALIST_OFFICE = "fachstelle", _("Fachstelle")
+
     slug = models.SlugField(_("Kürzel"), unique=True)
     name = models.CharField(_("Name"), max_length=160)
+    kind = models.CharField(
+        _("Art"), max_length=20, choices=Kind.choices, default=Kind.CUSTOMER_CENTRE
+    )
     district = models.CharField(_("Stadtbezirk"), max_length=80)
     street = models.CharField(_("Straße und Hausnummer"), max_length=120)
     postcode = models.CharField(_("Postleitzahl"), max_length=5)
@@ -35,6 +47,13 @@ class CustomerCentre(models.Model):
         _("Barrierefreiheit vor Ort"), blank=True, help_text=_("z. B. stufenloser Zugang, Aufzug")
     )
     public_transport = models.CharField(_("Anfahrt mit Bus und Bahn"), max_length=200, blank=True)
+    staff = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="centres",
+        verbose_name=_("Personal vor Ort"),
+        help_text=_("Wer hier am Schalter arbeitet: Aufruf, Tagesansicht der Termine."),
+    )
 
     class Meta:
         ordering = ["name"]
@@ -80,3 +99,31 @@ class OpeningHours(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_weekday_display()} {self.opens:%H:%M}–{self.closes:%H:%M}"
+
+
+class CentreClosure(models.Model):
+    """A day or part of a day on which a centre is closed besides the NRW public holidays
+    (staff meeting, building work). Without times: the whole day."""
+
+    centre = models.ForeignKey(CustomerCentre, on_delete=models.CASCADE, related_name="closures")
+    date = models.DateField(_("Datum"))
+    starts = models.TimeField(_("von"), null=True, blank=True)
+    ends = models.TimeField(_("bis"), null=True, blank=True)
+    reason = models.CharField(_("Grund"), max_length=160, blank=True)
+
+    class Meta:
+        ordering = ["date", "starts"]
+        verbose_name = _("Schließung")
+        verbose_name_plural = _("Schließungen")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(starts__isnull=True, ends__isnull=True)
+                | models.Q(starts__isnull=False, ends__isnull=False, ends__gt=models.F("starts")),
+                name="centre_closure_whole_day_or_span",
+            )
+        ]
+
+    def __str__(self) -> str:
+        if self.starts is None:
+            return f"{self.date:%d.%m.%Y}"
+        return f"{self.date:%d.%m.%Y} {self.starts:%H:%M}–{self.ends:%H:%M}"

@@ -49,6 +49,8 @@ INSTALLED_APPS = [
     "buergerbuero.payments",
     "buergerbuero.applications",
     "buergerbuero.videooffice",
+    "buergerbuero.tickets",
+    "buergerbuero.appointments",
     "django_tasks",
     "django_tasks_db",
     # Staff: second factor (TOTP and one-time backup codes) and brute-force protection.

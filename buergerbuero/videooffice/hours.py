@@ -30,13 +30,15 @@ waiting count in three queries, however many offices).
 from __future__ import annotations
 
 import datetime as dt
-import functools
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-import holidays
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
+
+# The city's calendar: NRW holidays and wall times (organisation/hours.py explains the
+# daylight-saving rules), the same for counters and consultation hours.
+from buergerbuero.organisation.hours import holiday_name, local_zone, utc_at
 
 from . import queue
 from .models import HoursException, VideoOffice
@@ -50,29 +52,8 @@ Window = tuple[dt.datetime, dt.datetime]
 Times = tuple[dt.time, dt.time]
 
 
-@functools.lru_cache(maxsize=16)
-def _holidays_of(year: int) -> dict[dt.date, str]:
-    return dict(holidays.country_holidays("DE", subdiv="NW", years=year, language="de"))
-
-
-def holiday_name(day: dt.date) -> str | None:
-    """The German name of the NRW public holiday on ``day``, or None on a working day."""
-    return _holidays_of(day.year).get(day)
-
-
-def _zone():
-    return timezone.get_default_timezone()
-
-
-def _utc(day: dt.date, time: dt.time) -> dt.datetime:
-    # A wall time in the spring-forward gap (02:30 on the last Sunday of March) does not
-    # exist; fold=0 reads it with the winter offset, i.e. as the instant 03:30 summer time.
-    # An ambiguous autumn time (02:30 twice) is its first occurrence.
-    return dt.datetime.combine(day, time, tzinfo=_zone()).astimezone(dt.UTC)
-
-
 def _local(moment: dt.datetime | None) -> dt.datetime | None:
-    return None if moment is None else moment.astimezone(_zone())
+    return None if moment is None else moment.astimezone(local_zone())
 
 
 @dataclass(frozen=True)
@@ -111,7 +92,7 @@ class Schedule:
         return self.weekly.get(day.weekday(), [])
 
     def utc_windows_on(self, day: dt.date) -> list[Window]:
-        return [(_utc(day, opens), _utc(day, closes)) for opens, closes in self.times_on(day)]
+        return [(utc_at(day, opens), utc_at(day, closes)) for opens, closes in self.times_on(day)]
 
 
 def _exceptions_near(office: VideoOffice, around: dt.date) -> Iterable[HoursException]:
@@ -126,7 +107,7 @@ def _exceptions_near(office: VideoOffice, around: dt.date) -> Iterable[HoursExce
 def prefetch_for_status(offices: QuerySet[VideoOffice], at: dt.datetime | None = None):
     """``offices`` with what :func:`office_status` needs: their hours, the exceptions of
     the coming :data:`SEARCH_DAYS` and the number of people waiting."""
-    today = (at or timezone.now()).astimezone(_zone()).date()
+    today = (at or timezone.now()).astimezone(local_zone()).date()
     upcoming = HoursException.objects.filter(
         date__gte=today - dt.timedelta(days=2), date__lte=today + dt.timedelta(days=SEARCH_DAYS + 2)
     )
@@ -165,7 +146,7 @@ def _stretches(
 def _now_and_after(schedule: Schedule, at: dt.datetime):
     """The stretch containing ``at`` (or None) and the start of the next one (or None)."""
     at = at.astimezone(dt.UTC)
-    yesterday = at.astimezone(_zone()).date() - dt.timedelta(days=1)
+    yesterday = at.astimezone(local_zone()).date() - dt.timedelta(days=1)
     for start, end in _stretches(schedule, yesterday):
         if start > at:
             return None, start
@@ -176,7 +157,7 @@ def _now_and_after(schedule: Schedule, at: dt.datetime):
 
 def _schedule_at(office: VideoOffice, at: dt.datetime | None):
     at = at or timezone.now()
-    return Schedule.of(office, at.astimezone(_zone()).date()), at
+    return Schedule.of(office, at.astimezone(local_zone()).date()), at
 
 
 def is_open(office: VideoOffice, at: dt.datetime | None = None) -> bool:
@@ -261,7 +242,7 @@ def upcoming_deviations(
     """Exceptions and holidays of the next ``days`` days that change the office's hours, so
     that a citizen reading "Monday 8–12" also learns that next Monday is Whit Monday."""
     schedule, at = _schedule_at(office, at)
-    today = at.astimezone(_zone()).date()
+    today = at.astimezone(local_zone()).date()
     deviations = []
     for offset in range(days + 1):
         day = today + dt.timedelta(days=offset)

@@ -103,6 +103,13 @@ def leads(user, department_id: int) -> bool:
     )
 
 
+def works_at_centre(user, centre_id: int) -> bool:
+    """Staff of the customer centre (its counters, its appointments), or an administrator."""
+    if not (user.is_authenticated and user.is_active and user.is_staff):
+        return False
+    return user.centres.filter(pk=centre_id).exists() or is_administrator(user)
+
+
 def works_in_any(user) -> bool:
     """May enter the back office: staff of at least one department, as caseworker or lead."""
     return bool(

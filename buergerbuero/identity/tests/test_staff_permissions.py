@@ -34,7 +34,7 @@ from buergerbuero.applications.models import (
 from buergerbuero.applications.services import reference_next
 from buergerbuero.catalog.models import Service
 from buergerbuero.notifications.models import EmailAttachment, OutgoingEmail
-from buergerbuero.organisation.models import Department
+from buergerbuero.organisation.models import CustomerCentre, Department
 from buergerbuero.videooffice.models import Call, CallDocument, Knock, KnockState, VideoOffice
 
 pytestmark = pytest.mark.django_db
@@ -49,6 +49,7 @@ ROLES = [
     "caseworker_a",
     "caseworker_b",
     "team_lead_a",
+    "centre_staff",
     "cash_office",
     "catalog_editor",
     "crisis_staff",
@@ -318,6 +319,9 @@ class World:
         caseworker_a.departments.add(steueramt)
         caseworker_b = staff("sb.b")
         caseworker_b.departments.add(wohnungsamt)
+        # Counter staff of Kundenzentrum Kalk (appointments and tickets of that centre).
+        centre_staff = staff("schalter.kalk")
+        centre_staff.centres.add(CustomerCentre.objects.get(slug="kundenzentrum-kalk"))
         team_lead_a = User.objects.get(username="leitung")  # demo: leads the Steueramt
         assert list(team_lead_a.led_departments.all()) == [steueramt]
         self.users = {
@@ -326,6 +330,7 @@ class World:
             "caseworker_a": caseworker_a,
             "caseworker_b": caseworker_b,
             "team_lead_a": team_lead_a,
+            "centre_staff": centre_staff,
             "cash_office": User.objects.get(username="kasse"),
             "catalog_editor": User.objects.get(username="katalog"),
             "crisis_staff": User.objects.get(username="krisenstab"),

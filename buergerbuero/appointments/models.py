@@ -1,0 +1,1 @@
+"""Appointments: bookable services per centre, counter plans, appointments and their seats."""

@@ -1,0 +1,4 @@
+"""Staff pages of the appointments (/sachbearbeitung/termine/…)."""
+
+app_name = "appointmentstaff"
+urlpatterns = []

@@ -1,0 +1,4 @@
+"""Citizens' pages: booking an appointment (/termine/…)."""
+
+app_name = "appointments"
+urlpatterns = []

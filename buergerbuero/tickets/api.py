@@ -1,0 +1,5 @@
+"""The tickets part of the JSON API (buergerbuero/api.py mounts it)."""
+
+from ninja import Router
+
+router = Router(tags=["tickets"])
