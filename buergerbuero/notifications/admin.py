@@ -5,8 +5,8 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from .models import EmailAttachment, InboxAttachment, InboxDelivery, OutgoingEmail
-from .services import email_resend
+from .models import EmailAttachment, InboxAttachment, InboxDelivery, OutgoingEmail, OutgoingSms
+from .services import email_resend, sms_resend
 from .zbp.base import InboxError
 from .zbp.services import inbox_resend, inbox_status_refresh
 
@@ -215,4 +215,66 @@ class InboxDeliveryAdmin(admin.ModelAdmin):
                 )
                 % {"count": refreshed},
                 messages.SUCCESS,
+            )
+
+
+@admin.register(OutgoingSms)
+class OutgoingSmsAdmin(admin.ModelAdmin):
+    """The SMS outbox as a record: read-only; a failed SMS can be resent."""
+
+    list_display = ["created_at", "status", "to", "topic", "attempts", "gateway", "error"]
+    list_filter = ["status", "topic", "language", "gateway"]
+    search_fields = ["to", "topic", "gateway_message_id"]
+    date_hierarchy = "created_at"
+    actions = ["resend"]
+    fields = [
+        "to",
+        "body",
+        "language",
+        "topic",
+        "status",
+        "attempts",
+        "last_error",
+        "created_at",
+        "last_attempt_at",
+        "next_attempt_at",
+        "sent_at",
+        "gateway",
+        "gateway_message_id",
+    ]
+    readonly_fields = fields
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    @admin.display(description=_("Letzter Fehler"))
+    def error(self, obj) -> str:
+        return obj.last_error[:120]
+
+    @admin.action(description=_("Erneut senden"), permissions=["change"])
+    def resend(self, request, queryset):
+        messages_ = list(queryset.only("pk"))
+        resent = sum(sms_resend(sms=sms) for sms in messages_)
+        skipped = len(messages_) - resent
+        if resent:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d SMS wird erneut gesendet.",
+                    "%(count)d SMS werden erneut gesendet.",
+                    resent,
+                )
+                % {"count": resent},
+                messages.SUCCESS,
+            )
+        if skipped:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d SMS wurde übersprungen: schon gesendet oder gerade im Versand.",
+                    "%(count)d SMS wurden übersprungen: schon gesendet oder gerade im Versand.",
+                    skipped,
+                )
+                % {"count": skipped},
+                messages.WARNING,
             )

@@ -7,4 +7,5 @@ class NotificationsConfig(AppConfig):
     verbose_name = _("Benachrichtigungen")
 
     def ready(self):
+        from .sms import checks as sms_checks  # noqa: F401  (system checks of SMS)
         from .zbp import checks  # noqa: F401  (system checks of the BundID inbox)

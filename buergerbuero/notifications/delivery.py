@@ -121,6 +121,21 @@ def email_record_failure(*, email: OutgoingEmail, error: Exception) -> datetime 
     )
 
 
+def outbox_requeue(model, pk: int) -> bool:
+    """Queue a row of an outbox again with a fresh set of attempts (an admin's "resend");
+    False, changing nothing, for a row that was sent or is being sent right now (one stuck
+    in "sending" for longer than ``SENDING_STALE_AFTER`` may be queued again)."""
+    being_sent = Q(status=model.Status.SENDING) & Q(
+        last_attempt_at__gte=timezone.now() - SENDING_STALE_AFTER
+    )
+    requeued = (
+        model.objects.filter(pk=pk)
+        .exclude(Q(status=model.Status.SENT) | being_sent)
+        .update(status=model.Status.QUEUED, attempts=0, next_attempt_at=None)
+    )
+    return bool(requeued)
+
+
 def outbox_retry_later(row, *, description: str, delay: timedelta, attempts_max: int, kind: str):
     """Put a failed outbox row (email, inbox message) back in the queue for a later
     attempt, and say so in the log; returns when it is due."""

@@ -214,3 +214,73 @@ class InboxAddress(models.Model):
 
     def __str__(self) -> str:
         return self.mailbox_handle
+
+
+class OutgoingSms(models.Model):
+    """A text message to a citizen's mobile phone, stored before it leaves.
+
+    Written (rendered, with the number in E.164) in the same transaction as the change it
+    reports — a ticket drawn, an appointment booked; the background task ``deliver_sms``
+    hands it to the configured SMS gateway afterwards and retries while the gateway is down.
+    A gateway that is down therefore never undoes the ticket or the booking.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Wartet auf Versand")
+        SENDING = "sending", _("Wird gesendet")
+        SENT = "sent", _("Gesendet")
+        FAILED = "failed", _("Fehlgeschlagen")
+
+    to = models.CharField(
+        _("An"), max_length=16, help_text=_("Mobilfunknummer im internationalen Format (E.164).")
+    )
+    body = models.TextField(_("Text"))
+    language = models.CharField(_("Sprache"), max_length=10)
+    topic = models.CharField(
+        _("Anlass"),
+        max_length=100,
+        blank=True,
+        db_index=True,
+        help_text=_("Woher die SMS kommt, z. B. tickets.called"),
+    )
+    status = models.CharField(
+        _("Status"), max_length=10, choices=Status.choices, default=Status.QUEUED, db_index=True
+    )
+    attempts = models.PositiveSmallIntegerField(_("Versuche"), default=0)
+    last_error = models.TextField(_("Letzter Fehler"), blank=True)
+    gateway = models.CharField(
+        _("Gateway"), max_length=40, blank=True, help_text=_("Über welches Gateway sie ging.")
+    )
+    gateway_message_id = models.CharField(
+        _("Nachrichten-ID des Gateways"), max_length=255, blank=True
+    )
+    created_at = models.DateTimeField(_("Erstellt"), auto_now_add=True, db_index=True)
+    last_attempt_at = models.DateTimeField(_("Letzter Versuch"), null=True, blank=True)
+    next_attempt_at = models.DateTimeField(_("Nächster Versuch"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("Gesendet"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("SMS im Postausgang")
+        verbose_name_plural = _("SMS-Postausgang")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"SMS {self.pk} an {self.to_masked}"
+
+    @property
+    def reference(self) -> str:
+        """Our id of the message, sent to the gateway with every attempt (seven.io returns it
+        in its status reports); letters, digits and "-" only, as gateways allow."""
+        return f"bb-sms-{self.pk}"
+
+    @property
+    def to_masked(self) -> str:
+        """The number for log lines: enough to tell numbers apart, not enough to call one."""
+        return mask_number(self.to)
+
+
+def mask_number(number: str) -> str:
+    """``+4917112345678`` → ``+49171…678``."""
+    if len(number) <= 9:
+        return number[:3] + "…"
+    return f"{number[:6]}…{number[-3:]}"

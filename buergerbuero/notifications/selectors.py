@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db.models import Prefetch, QuerySet
 
-from .models import EmailAttachment, OutgoingEmail
+from .models import EmailAttachment, OutgoingEmail, OutgoingSms
 
 OUTBOX_PAGE_SIZE = 50
 
@@ -36,3 +36,29 @@ def outbox_email_get(*, email_id: int) -> OutgoingEmail | None:
 
 def outbox_attachment_get(*, email_id: int, attachment_id: int) -> EmailAttachment | None:
     return EmailAttachment.objects.filter(pk=attachment_id, email_id=email_id).first()
+
+
+def outbox_sms_visible_to(user) -> bool:
+    """As :func:`outbox_visible_to`, for the SMS (their own admin permission)."""
+    if settings.DEBUG:
+        return True
+    return bool(
+        user.is_active and user.is_staff and user.has_perm("notifications.view_outgoingsms")
+    )
+
+
+def outbox_sms_list(*, limit: int = OUTBOX_PAGE_SIZE) -> QuerySet[OutgoingSms]:
+    """The latest SMS, newest first."""
+    return OutgoingSms.objects.only(
+        "pk",
+        "to",
+        "body",
+        "language",
+        "topic",
+        "status",
+        "attempts",
+        "last_error",
+        "gateway",
+        "created_at",
+        "sent_at",
+    )[:limit]

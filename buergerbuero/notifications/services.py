@@ -1,4 +1,4 @@
-"""Sending email: the one door every app uses.
+"""Sending email and SMS: the one door every app uses (SMS: :func:`send_sms` below).
 
 Call :func:`send_email` inside the service that makes the change the email reports. It
 renders the templates now, in the recipient's language, stores the email in the outbox and
@@ -47,13 +47,21 @@ from django.utils import timezone, translation
 
 from buergerbuero.core.selectors import municipality_get
 
-from .delivery import SENDING_STALE_AFTER
-from .models import EmailAttachment, OutgoingEmail
+from .delivery import SENDING_STALE_AFTER, outbox_requeue
+from .models import EmailAttachment, OutgoingEmail, OutgoingSms
+from .phone import mobile_number_clean
+from .sms.tasks import deliver_sms
 from .tasks import deliver_email
 
 # Mail servers commonly refuse messages above 10–25 MB, and the bytes are stored in the
 # database: attach what the citizen needs (a notice, a receipt), link to the rest.
 MAX_ATTACHMENTS_BYTES = 10 * 1024 * 1024
+
+
+# Three SMS at most. A text over 160 characters is sent in parts of 153 each (67 when it
+# holds a character outside the GSM alphabet, e.g. „“ or an emoji), billed and arriving
+# one by one: 459 characters are three parts. Keep texts under 160, link to the rest.
+MAX_SMS_CHARS = 3 * 153
 
 
 @dataclass(frozen=True)
@@ -64,6 +72,10 @@ class Attachment:
 
 
 class EmailTooLarge(ValueError):
+    pass
+
+
+class SmsTooLong(ValueError):
     pass
 
 
@@ -134,6 +146,68 @@ def email_resend(*, email: OutgoingEmail) -> bool:
         if resent:
             _deliver_after_commit(email)
     return bool(resent)
+
+
+def send_sms(
+    *,
+    to: str,
+    template: str,
+    context: Mapping[str, Any],
+    language: str = "de",
+    topic: str = "",
+) -> OutgoingSms:
+    """Render ``notifications/sms/<template>.txt`` in ``language``, store the SMS in the
+    outbox and send it after commit; returns the stored SMS (status ``queued``)::
+
+        send_sms(
+            to=ticket.phone,
+            template="ticket_called",
+            context={"number": ticket.number, "counter": counter.name},
+            language=ticket.language,
+            topic="tickets.called",
+        )
+
+    Never raises because a gateway is down: the SMS waits in the outbox and is retried, and
+    the caller's transaction commits as usual. Raises ``ValidationError`` for a number that
+    is no mobile number (check it in the form with ``phone.MobileNumberField`` first),
+    ``TemplateDoesNotExist`` for a missing template and :class:`SmsTooLong` for a text over
+    :data:`MAX_SMS_CHARS` — mistakes of the calling code, found by its tests.
+    """
+    number = mobile_number_clean(to)
+    context = {"municipality": municipality_get(), **context}
+    with translation.override(language):
+        body = _render_text(f"notifications/sms/{template}.txt", context)
+    # One paragraph: line breaks from template tags would only cost characters.
+    body = " ".join(body.split())
+    if not body:
+        raise ValueError(f"notifications/sms/{template}.txt rendered an empty text.")
+    if len(body) > MAX_SMS_CHARS:
+        raise SmsTooLong(
+            f"notifications/sms/{template}.txt rendered {len(body)} characters, more than "
+            f"{MAX_SMS_CHARS} (three SMS parts): shorten the template, link to a page for details."
+        )
+    with transaction.atomic():
+        sms = OutgoingSms.objects.create(to=number, body=body, language=language, topic=topic)
+        _deliver_sms_after_commit(sms)
+    return sms
+
+
+def sms_resend(*, sms: OutgoingSms) -> bool:
+    """Queue an SMS again with a fresh set of attempts (the admin's "resend" action).
+
+    Returns False, changing nothing, for an SMS that was sent or is being sent right now.
+    """
+    with transaction.atomic():
+        resent = outbox_requeue(OutgoingSms, sms.pk)
+        if resent:
+            _deliver_sms_after_commit(sms)
+    return resent
+
+
+def _deliver_sms_after_commit(sms: OutgoingSms) -> None:
+    # robust, as for emails: the ticket or booking is committed; should the queue be
+    # unreachable the SMS stays "queued" in the outbox instead of an error page.
+    transaction.on_commit(lambda: deliver_sms.enqueue(sms.pk), robust=True)
 
 
 def _deliver_after_commit(email: OutgoingEmail) -> None:

@@ -28,7 +28,12 @@ def outbox(request):
     return render(
         request,
         "notifications/outbox.html",
-        {"emails": selectors.outbox_email_list(), "page_size": selectors.OUTBOX_PAGE_SIZE},
+        {
+            "emails": selectors.outbox_email_list(),
+            "page_size": selectors.OUTBOX_PAGE_SIZE,
+            "show_sms": selectors.outbox_sms_visible_to(request.user),
+            "sms_list": selectors.outbox_sms_list(),
+        },
     )
 
 

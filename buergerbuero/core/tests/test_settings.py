@@ -34,6 +34,9 @@ def test_production_settings_pass_check_deploy_with_only_the_payment_warning(tmp
             # Configuration only: `check --deploy` does not connect to either service.
             "DATABASE_URL": "postgres://bb:secret@db.example.invalid:5432/buergerbuero",
             "REDIS_URL": "redis://cache.example.invalid:6379/0",
+            # A real SMS gateway (without one, notifications.W110 says no SMS leaves).
+            "SMS_BACKEND": "seven",
+            "SMS_API_KEY": "key-of-the-city",
         },
     )
     assert result.returncode == 0, result.stdout + result.stderr

@@ -2,6 +2,7 @@ from pathlib import Path
 
 import pytest
 
+from buergerbuero.notifications.sms.testing import sms_gateway_server  # noqa: F401
 from buergerbuero.notifications.testing import smtp_server  # noqa: F401
 
 TEST_TEMPLATES = Path(__file__).resolve().parent / "templates"
