@@ -19,6 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from buergerbuero.applications.services import definition_import
+from buergerbuero.appointments.demo import demo_load_appointments
 from buergerbuero.catalog.services import catalog_import
 from buergerbuero.identity.staff.roles import (
     CASEWORKERS,
@@ -31,6 +32,7 @@ from buergerbuero.organisation.models import CustomerCentre, Department
 from buergerbuero.organisation.services import customer_centre_upsert
 from buergerbuero.pages.services import page_upsert
 from buergerbuero.payments.demo import demo_references_load
+from buergerbuero.tickets.demo import demo_load_tickets
 from buergerbuero.videooffice.demo import demo_load_offices
 
 from .models import Municipality
@@ -129,6 +131,8 @@ def demo_load() -> dict[str, int]:
     accounts = demo_accounts_create() if settings.DEMO_MODE else 0
     references = demo_references_load()
     offices = demo_load_offices()  # after the accounts: assigns becker, schulz, sb-<department>
+    service_groups = demo_load_tickets()  # after the centres and the catalog
+    bookable_services = demo_load_appointments()  # after the centres and the catalog
     counts = {
         "services": result.created + result.updated,
         "customer_centres": len(centres),
@@ -137,6 +141,8 @@ def demo_load() -> dict[str, int]:
         "accounts": accounts,
         "payment_references": references,
         "video_offices": offices,
+        "service_groups": service_groups,
+        "bookable_services": bookable_services,
     }
     logger.info("demo data loaded: %s", counts)
     return counts

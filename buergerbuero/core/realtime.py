@@ -7,6 +7,7 @@ from channels.generic.websocket import WebsocketConsumer
 from django.urls import re_path
 
 from buergerbuero.applications.consumers import CaseLiveConsumer
+from buergerbuero.tickets.consumers import CallDisplayConsumer, TicketStatusConsumer
 from buergerbuero.videooffice.consumers import (
     CallConsumer,
     DashboardConsumer,
@@ -38,5 +39,8 @@ websocket_urlpatterns: list = [
         r"^ws/video/anruf/(?P<call>[0-9a-f-]{36})/$",
         AuthMiddlewareStack(CallConsumer.as_asgi()),
     ),
+    # The walk-in queue: a ticket's status page and a centre's call display (public).
+    re_path(r"^ws/wartemarke/(?P<ticket>[0-9a-f-]{36})/$", TicketStatusConsumer.as_asgi()),
+    re_path(r"^ws/aufrufanzeige/(?P<slug>[-a-zA-Z0-9_]{1,50})/$", CallDisplayConsumer.as_asgi()),
     re_path(r"", UnknownRoomConsumer.as_asgi()),
 ]

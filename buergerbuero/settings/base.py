@@ -401,11 +401,13 @@ DEMO_MODE = env_bool(
     "DEMO_MODE", EMBEDDED_DEFAULT, "Allow demo accounts (only on the embedded SQLite default)."
 )
 
-# Identity (issue 5): each area keeps its settings in its own module.
+# Each area keeps its settings in its own module.
 from .accounts import *  # noqa: E402, F403
+from .appointments import *  # noqa: E402, F403
 from .oidc import *  # noqa: E402, F403
 from .saml import *  # noqa: E402, F403
 from .sms import *  # noqa: E402, F403
 from .staff import *  # noqa: E402, F403
+from .tickets import *  # noqa: E402, F403
 from .videooffice import *  # noqa: E402, F403
 from .zbp import *  # noqa: E402, F403

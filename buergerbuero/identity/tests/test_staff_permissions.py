@@ -92,6 +92,12 @@ VIDEO_OWN_CALL = expect(403, anonymous=LOGIN, caseworker_a=200)
 VIDEO_OWN_CALL_BAD_POST = expect(403, anonymous=LOGIN, caseworker_a=400)
 # A document of a call filed into case A: the call's caseworker and the case's department.
 VIDEO_DOCUMENT = BACK_OFFICE | {"caseworker_b": 403}
+# The counter screen of Kundenzentrum Kalk: its staff and administrators.
+COUNTER_SCREEN = expect(403, anonymous=LOGIN, centre_staff=200, admin=200)
+COUNTER_SCREEN_POST = expect(403, anonymous=LOGIN, centre_staff=302, admin=302)
+# Appointments: staff of the centre (Kalk) and admins; the index sends staff of one centre
+# to its day list (302), an administrator sees the list of all centres (200).
+APPOINTMENT_INDEX = expect(403, anonymous=LOGIN, centre_staff=302, admin=200)
 
 MISSING = 999_999
 MISSING_UUID = uuid.UUID(int=1)
@@ -227,6 +233,38 @@ MATRIX = {
         lambda w: reverse("videostaff:document", args=[w.call_document.pk]),
         VIDEO_DOCUMENT,
     ),
+    # The walk-in queue's counter screen: staff of the counter's centre (Kalk) and admins.
+    "ticketstaff:counters": ("get", lambda w: reverse("ticketstaff:counters"), COUNTER_SCREEN),
+    "ticketstaff:counter": (
+        "get",
+        lambda w: reverse("ticketstaff:counter", args=[w.counter.pk]),
+        COUNTER_SCREEN,
+    ),
+    "ticketstaff:counter_action": (
+        "post",
+        lambda w: reverse("ticketstaff:counter_action", args=[w.counter.pk, "naechste"]),
+        COUNTER_SCREEN_POST,
+    ),
+    "appointmentstaff:index": (
+        "get",
+        lambda w: reverse("appointmentstaff:index"),
+        APPOINTMENT_INDEX,
+    ),
+    "appointmentstaff:day": (
+        "get",
+        lambda w: reverse("appointmentstaff:day", args=["kundenzentrum-kalk"]),
+        COUNTER_SCREEN,
+    ),
+    "appointmentstaff:check_in": (
+        "post",
+        lambda w: reverse("appointmentstaff:check_in", args=[w.appointment.public_id]),
+        COUNTER_SCREEN_POST,
+    ),
+    "appointmentstaff:no_show": (
+        "post",
+        lambda w: reverse("appointmentstaff:no_show", args=[w.appointment.public_id]),
+        COUNTER_SCREEN_POST,
+    ),
     # The admin site: its index, and a model page only administrators may open.
     "admin:index": ("get", lambda w: reverse("admin:index"), ADMIN),
     "admin:identity_user_changelist": (
@@ -337,6 +375,8 @@ class World:
             "admin": User.objects.get(username="admin"),
         }
         self._video(steueramt, caseworker_a)
+        self._tickets()
+        self._appointments()
 
     def _video(self, department, caseworker) -> None:
         """An office of department A staffed by caseworker A, three waiting knocks (to
@@ -368,6 +408,31 @@ class World:
         )
         self.call_document.file.save("meldung", ContentFile(b"%PDF-1.4"), save=False)
         self.call_document.save()
+
+    def _tickets(self) -> None:
+        """An open counter of Kundenzentrum Kalk with a service group of its own."""
+        from buergerbuero.tickets.models import Counter, ServiceGroup
+
+        kalk = CustomerCentre.objects.get(slug="kundenzentrum-kalk")
+        group = ServiceGroup.objects.create(centre=kalk, letter="M", name="Matrix")
+        self.counter = Counter.objects.create(centre=kalk, name="Matrix-Schalter", is_open=True)
+        self.counter.groups.add(group)
+
+    def _appointments(self) -> None:
+        """A booked appointment at Kundenzentrum Kalk in an hour."""
+        import datetime as dt
+
+        from buergerbuero.appointments.models import Appointment
+
+        starts = timezone.now() + dt.timedelta(hours=1)
+        self.appointment = Appointment.objects.create(
+            centre=CustomerCentre.objects.get(slug="kundenzentrum-kalk"),
+            starts_at=starts,
+            ends_at=starts + dt.timedelta(minutes=20),
+            name="Erika Mustermann",
+            email="erika@example.org",
+            token_hash="-",
+        )
 
     @staticmethod
     def video_url(name: str, thing) -> str:

@@ -11,6 +11,7 @@ from buergerbuero.applications.tasks import (
     drafts_remind,
     orphan_files_remove,
 )
+from buergerbuero.appointments.tasks import appointments_remind
 from buergerbuero.identity.saml.replay import seen_assertions_purge
 from buergerbuero.payments.tasks import payments_poll
 from buergerbuero.videooffice.services import video_housekeeping
@@ -21,7 +22,8 @@ class Command(BaseCommand):
         "Remind of and delete expired drafts; anonymise cases past their retention period; "
         "forget expired SAML assertion ids; "
         "remove document files no record refers to; ask payment providers about unfinished "
-        "payments; expire video knocks and calls whose pages are gone, erase old concerns."
+        "payments; expire video knocks and calls whose pages are gone, erase old concerns; "
+        "remind of tomorrow's appointments."
     )
 
     def handle(self, *args, **options):
@@ -32,11 +34,14 @@ class Command(BaseCommand):
         settled = payments_poll()
         forgotten = seen_assertions_purge()
         video = video_housekeeping()
+        reminded_appointments = appointments_remind()
         self.stdout.write(
             f"drafts reminded: {reminded}, drafts deleted: {expired}, "
             f"cases anonymised: {anonymised}, orphaned files removed: {orphans}, "
             f"payments settled by asking the provider: {settled}, "
             f"expired SAML assertion ids forgotten: {forgotten}, "
             f"video knocks expired: {video['expired']}, video calls ended as lost: "
-            f"{video['lost']}, concerns of old knocks erased: {video['forgotten']}"
+            f"{video['lost']}, concerns of old knocks erased: {video['forgotten']}, "
+            f"appointments reminded: {reminded_appointments['email']} by email, "
+            f"{reminded_appointments['sms']} by SMS"
         )

@@ -1,0 +1,42 @@
+"""Settings of the appointments (issue 7): the slot grid, the release rule and the limits
+(docs/appointments.md)."""
+
+from .env import env
+
+APPOINTMENT_SLOT_MINUTES = int(
+    env(
+        "APPOINTMENT_SLOT_MINUTES",
+        "10",
+        "Grid of bookable start times in minutes (5 or 10); service durations are rounded "
+        "up to it.",
+    )
+    or 10
+)
+APPOINTMENT_RELEASE_DAYS = int(
+    env(
+        "APPOINTMENT_RELEASE_DAYS",
+        "42",
+        "A day's slots become bookable this many days before the day (at the release time).",
+    )
+    or 42
+)
+APPOINTMENT_RELEASE_TIME = env(
+    "APPOINTMENT_RELEASE_TIME", "07:00", "Local time (HH:MM) at which a day's slots are released."
+)
+APPOINTMENT_MAX_OPEN_PER_PERSON = int(
+    env(
+        "APPOINTMENT_MAX_OPEN_PER_PERSON",
+        "2",
+        "Open (booked, future) appointments one person may hold: same email, mobile or account.",
+    )
+    or 2
+)
+APPOINTMENT_BOOKINGS_PER_ADDRESS_HOUR = int(
+    env(
+        "APPOINTMENT_BOOKINGS_PER_ADDRESS_HOUR",
+        "20",
+        "Booking attempts per client address and hour (generous: a library or a shared "
+        "flat books from one address); 0 switches the limit off.",
+    )
+    or 0
+)
