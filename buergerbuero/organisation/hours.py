@@ -14,8 +14,8 @@ Usage::
     centre_windows_on(centre, date)     # [(start, end), …] aware, local time
     status = centre_status(centre)      # CentreStatus(open, closes_at, next_opening)
 
-For many centres, load them with :func:`prefetch_for_hours` (hours and closures of the
-coming :data:`SEARCH_DAYS` days in two queries, however many centres).
+For many centres, load them with :func:`prefetch_for_hours` (hours and closures in two
+queries, however many centres).
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 import holidays
-from django.db.models import Prefetch, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from .models import CentreClosure, CustomerCentre
@@ -70,14 +70,11 @@ class CentreStatus:
     next_opening: dt.datetime | None  # while closed: the next window's start (local)
 
 
-def prefetch_for_hours(centres: QuerySet[CustomerCentre], at: dt.datetime | None = None):
-    """``centres`` with their opening hours and the closures from yesterday on for
-    :data:`SEARCH_DAYS` days."""
-    today = local_day(at or timezone.now())
-    closures = CentreClosure.objects.filter(
-        date__gte=today - dt.timedelta(days=1), date__lte=today + dt.timedelta(days=SEARCH_DAYS)
-    )
-    return centres.prefetch_related("opening_hours", Prefetch("closures", queryset=closures))
+def prefetch_for_hours(centres: QuerySet[CustomerCentre]):
+    """``centres`` with their opening hours and closures, in two queries however many
+    centres. All closures: a centre has a handful a year, and any day asked about then
+    finds its own."""
+    return centres.prefetch_related("opening_hours", "closures")
 
 
 def _closures_on(centre: CustomerCentre, day: dt.date) -> Iterable[CentreClosure]:

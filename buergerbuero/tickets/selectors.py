@@ -175,7 +175,7 @@ def centre_waits(now=None, centre_ids: Iterable[int] | None = None) -> list[Cent
     if centre_ids is not None:
         centres = centres.filter(pk__in=list(centre_ids))
     result = []
-    for centre in prefetch_for_hours(centres.prefetch_related("service_groups"), now):
+    for centre in prefetch_for_hours(centres.prefetch_related("service_groups")):
         waiting = waiting_by_group(centre.pk, day)
         counters = centre_counters(centre)
         groups = [

@@ -107,6 +107,12 @@ def test_the_days_the_clocks_change_keep_wall_times(kalk):
         OpeningHours.objects.filter(weekday=6).delete()
 
 
+def test_a_prefetched_centre_knows_its_closures_of_any_day(kalk):
+    CentreClosure.objects.create(centre=kalk, date=dt.date(2027, 6, 1), reason="Umbau")
+    (centre,) = prefetch_for_hours(CustomerCentre.objects.filter(pk=kalk.pk))
+    assert centre_windows_on(centre, dt.date(2027, 6, 1)) == []  # a Tuesday, months ahead
+
+
 def test_many_centres_in_two_queries(kalk, django_assert_num_queries):
     CustomerCentre.objects.create(
         slug="test-porz", name="Porz", district="Porz", street="x", postcode="51143", city="Köln"
