@@ -37,7 +37,7 @@ from buergerbuero.catalog.models import Service
 from buergerbuero.notifications.services import Attachment, send_email
 from buergerbuero.organisation.models import CustomerCentre
 
-from . import slots
+from . import cache, slots
 from .ics import appointment_ics
 from .lock_objects import appointment_lock
 from .models import (
@@ -107,13 +107,16 @@ def _limit_check(*, email: str, mobile: str, user, now: dt.datetime, exclude=Non
 
 
 def _bookables(centre: CustomerCentre, services: Iterable[Service]) -> list[BookableService]:
+    """The centre's active bookable rows of ``services`` (from the process cache of the
+    centre's static data, ``cache.py``), by service name."""
     services = list(services)
-    found = list(
-        BookableService.objects.filter(centre=centre, service__in=services, active=True)
-        .select_related("service")
-        .order_by("service__name")
+    static = cache.centre_static(centre.pk)
+    offered = static.bookables if static is not None else {}
+    ids = {s.pk for s in services}
+    found = sorted(
+        (offered[pk] for pk in ids if pk in offered), key=lambda b: (b.service.name, b.pk)
     )
-    if not services or len(found) != len({s.pk for s in services}):
+    if not services or len(found) != len(ids):
         raise ValidationError(
             _("Diese Leistungen können am gewählten Standort nicht gebucht werden."),
             code="not_bookable",
@@ -190,7 +193,9 @@ def appointment_book(
     bookables = _bookables(centre, services)
     service_list = [b.service for b in bookables]
     day = slots.local_day(starts_at)
-    book = slots.SlotBook([centre], day, day)
+    # Hours, plans and services come from the process cache: a booker, and above all one
+    # who comes too late, costs one query of the day's seats until here.
+    book = slots.SlotBook([centre], day, day, cached=True)
     ids = frozenset(s.pk for s in service_list)
     counters = book.counters_at(book.centres[0], ids, starts_at, now.astimezone(dt.UTC))
     if not counters:
@@ -219,9 +224,13 @@ def appointment_book(
                 AppointmentService(appointment=appointment, service=b.service, minutes=b.minutes)
                 for b in bookables
             )
-            if not _take_seats(appointment, counters):
-                raise _AllCountersTaken  # rolls the appointment back
+            # The email first, the seats last: a seat's insert holds its index entry until
+            # the commit, and a competing insert of it waits that long (holding a pooled
+            # connection), so rendering the email must not happen in between. Should the
+            # seats be taken, the rollback takes the email (and its on-commit send) with it.
             _send_booked(appointment, token)
+            if not _take_seats(appointment, counters):
+                raise _AllCountersTaken  # rolls the appointment and its email back
     except _AllCountersTaken:
         raise SlotTaken(_alternatives(centre, service_list, starts_at, now)) from None
     return appointment, token

@@ -44,6 +44,8 @@ from buergerbuero.organisation.hours import (
 )
 from buergerbuero.organisation.models import CentreClosure, CustomerCentre
 
+from . import cache
+from .cache import Plan
 from .models import AppointmentSeat, BookableService, CounterPlan
 
 EARLIEST_CHUNK_DAYS = 7
@@ -88,12 +90,7 @@ def _service_ids(services: Iterable[Service | int]) -> frozenset[int]:
     return frozenset(s if isinstance(s, int) else s.pk for s in services)
 
 
-@dataclass(frozen=True)
-class _Plan:
-    counters: tuple[int, ...]
-    starts: dt.time
-    ends: dt.time
-    services: frozenset[int] | None  # None: every bookable service of the centre
+_Plan = Plan  # a counter plan as the search reads it (cache.Plan)
 
 
 class SlotBook:
@@ -107,9 +104,32 @@ class SlotBook:
         last: dt.date,
         ignoring=None,
         seats: bool = True,
+        cached: bool = False,
     ):
         self.first, self.last = first, last
         ids = [c.pk for c in centres]
+        self.taken: dict[int, set[tuple[int, dt.datetime]]] = defaultdict(set)
+        self._ignoring = ignoring
+        if cached:
+            self._from_cache(ids)
+        else:
+            self._read(ids, first, last)
+        if seats:
+            self.load_seats(first, last)
+
+    def _from_cache(self, ids: list[int]) -> None:
+        """Hours, closures, services and plans from the process cache (``cache.py``):
+        a booking then reads only the seats."""
+        entries = [e for e in (cache.centre_static(pk, since=self.first) for pk in ids) if e]
+        self.centres = sorted((e.centre for e in entries), key=lambda c: c.name)
+        self.minutes: dict[int, dict[int, int]] = defaultdict(dict)
+        self.plans: dict[tuple[int, int], list[_Plan]] = defaultdict(list)
+        for entry in entries:
+            self.minutes[entry.centre.pk] = dict(entry.minutes)
+            for weekday, plans in entry.plans.items():
+                self.plans[(entry.centre.pk, weekday)] = list(plans)
+
+    def _read(self, ids: list[int], first: dt.date, last: dt.date) -> None:
         # Like hours.prefetch_for_hours, but the closures of exactly this date range
         # (that one counts from today; a day beyond its window would lose its closures).
         # Closures are few: read them for SEARCH_DAYS at least, so that extend_to() needs
@@ -133,10 +153,6 @@ class SlotBook:
             self.plans[(plan.centre_id, plan.weekday)].append(
                 _Plan(tuple(plan.counter_numbers), plan.starts, plan.ends, only)
             )
-        self.taken: dict[int, set[tuple[int, dt.datetime]]] = defaultdict(set)
-        self._ignoring = ignoring
-        if seats:
-            self.load_seats(first, last)
 
     def load_seats(self, first: dt.date, last: dt.date) -> None:
         """Add the seats taken from local date ``first`` to ``last`` (one query)."""
@@ -437,10 +453,13 @@ def next_free(
     now = _now(now)
     first = max(local_day(after), local_day(now))
     if book is None or book.first != first:
-        book = SlotBook([centre], first, first)
+        book = SlotBook([centre], first, first, cached=True)
+    # Days after the last released one have no slot yet: reading their seats would only
+    # cost queries (a day each), e.g. for every loser of a race for the newest day.
+    last = min(first + dt.timedelta(days=days), last_released_day(now))
     found: list[Slot] = []
     day = first
-    while day <= first + dt.timedelta(days=days) and len(found) < count:
+    while day <= last and len(found) < count:
         book.extend_to(day)
         if day > book.last:
             break

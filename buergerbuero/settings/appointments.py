@@ -40,3 +40,13 @@ APPOINTMENT_BOOKINGS_PER_ADDRESS_HOUR = int(
     )
     or 0
 )
+APPOINTMENT_STATIC_CACHE_SECONDS = float(
+    env(
+        "APPOINTMENT_STATIC_CACHE_SECONDS",
+        "10",
+        "How long a process keeps a centre's hours, closures, bookable services and counter "
+        "plans for bookings (appointments/cache.py); changes in the same process apply at "
+        "once, other processes see them after at most this long. 0 switches the cache off.",
+    )
+    or 0
+)

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from buergerbuero.appointments import cache
 from buergerbuero.appointments.models import BookableService, CounterPlan
 from buergerbuero.appointments.slots import release_moment
 from buergerbuero.catalog.models import Service
@@ -23,6 +24,15 @@ def at(*args) -> dt.datetime:
 def released(day: dt.date) -> dt.datetime:
     """A moment at which ``day`` is bookable: one minute after its release."""
     return release_moment(day) + dt.timedelta(minutes=1)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_static_cache():
+    """Each test reads its centres' hours and plans afresh (rows of a rolled-back test
+    must not be served from the process cache to the next)."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture
