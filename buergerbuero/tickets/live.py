@@ -13,14 +13,7 @@ change; pages catch up when they reconnect (they read the state from the databas
 
 from __future__ import annotations
 
-import logging
-from functools import partial
-
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
-from django.db import transaction
-
-logger = logging.getLogger("buergerbuero.tickets")
+from buergerbuero.core.broadcast import group_send_after_commit
 
 
 def centre_group(centre_id: int) -> str:
@@ -31,27 +24,13 @@ def ticket_group(ticket_id: int) -> str:
     return f"tickets.ticket.{ticket_id}"
 
 
-def send_after_commit(group: str, message: dict) -> None:
-    transaction.on_commit(partial(_send, group, message))
-
-
-def _send(group: str, message: dict) -> None:
-    layer = get_channel_layer()
-    if layer is None:
-        return
-    try:
-        async_to_sync(layer.group_send)(group, message)
-    except Exception:  # noqa: BLE001 — Redis down: pages catch up on reconnect
-        logger.exception("tickets: could not send %s to %s", message.get("type"), group)
-
-
 def queue_changed(centre_id: int) -> None:
-    send_after_commit(centre_group(centre_id), {"type": "queue.changed"})
+    group_send_after_commit(centre_group(centre_id), {"type": "queue.changed"})
 
 
 def ticket_called(ticket) -> None:
     """Tell the call display and the ticket's own pages that ``ticket`` was called."""
-    send_after_commit(
+    group_send_after_commit(
         centre_group(ticket.centre_id),
         {
             "type": "ticket.called",
@@ -65,4 +44,4 @@ def ticket_called(ticket) -> None:
 
 
 def ticket_changed(ticket) -> None:
-    send_after_commit(ticket_group(ticket.pk), {"type": "ticket.changed"})
+    group_send_after_commit(ticket_group(ticket.pk), {"type": "ticket.changed"})

@@ -19,17 +19,11 @@ catch up when they reconnect (they read the state from the database).
 
 from __future__ import annotations
 
-import logging
-from functools import partial
-
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
-from django.db import transaction
 from django.db.models import F
 
-from .models import Knock, VideoOffice
+from buergerbuero.core.broadcast import group_send_after_commit
 
-logger = logging.getLogger("buergerbuero.videooffice")
+from .models import Knock, VideoOffice
 
 
 def office_group(office_id: int) -> str:
@@ -46,20 +40,6 @@ def knock_group(knock_id: int) -> str:
 
 def call_group(call_id: int) -> str:
     return f"video.call.{call_id}"
-
-
-def send_after_commit(group: str, message: dict) -> None:
-    transaction.on_commit(partial(_send, group, message))
-
-
-def _send(group: str, message: dict) -> None:
-    layer = get_channel_layer()
-    if layer is None:
-        return
-    try:
-        async_to_sync(layer.group_send)(group, message)
-    except Exception:  # noqa: BLE001 — Redis down: pages catch up on reconnect
-        logger.exception("video: could not send %s to %s", message.get("type"), group)
 
 
 def knock_summary(knock: Knock) -> dict:
@@ -93,7 +73,7 @@ def queue_changed(
     # The dashboards first: the callbacks run in this order, and a broadcast to thousands
     # of waiting rooms would otherwise keep the caseworker's alert waiting behind it
     # (bench/video_knock_alert.py).
-    send_after_commit(
+    group_send_after_commit(
         staff_group(office.pk),
         {
             "type": "queue.staff",
@@ -103,7 +83,7 @@ def queue_changed(
             "knock": knock_summary(knock) if knock is not None else None,
         },
     )
-    send_after_commit(
+    group_send_after_commit(
         office_group(office.pk),
         {
             "type": "queue.moved",
@@ -118,9 +98,9 @@ def queue_changed(
 
 def knock_told(knock: Knock, kind: str, **data) -> None:
     """Tell the knock's own waiting room something (admitted, declined, …)."""
-    send_after_commit(knock_group(knock.pk), {"type": "knock.told", "kind": kind, **data})
+    group_send_after_commit(knock_group(knock.pk), {"type": "knock.told", "kind": kind, **data})
 
 
 def call_told(call_id: int, kind: str, **data) -> None:
     """Tell both pages of a call something from the server side (ended, requeued, …)."""
-    send_after_commit(call_group(call_id), {"type": "call.server", "kind": kind, **data})
+    group_send_after_commit(call_group(call_id), {"type": "call.server", "kind": kind, **data})
