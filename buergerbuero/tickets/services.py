@@ -188,13 +188,7 @@ def ticket_serve_start(*, ticket: Ticket) -> Ticket:
 
 @transaction.atomic
 def ticket_no_show(*, ticket: Ticket) -> Ticket:
-    ticket = _ticket_at(ticket, [TicketState.CALLED])
-    ticket.state = TicketState.NO_SHOW
-    ticket.done_at = timezone.now()
-    ticket.save(update_fields=["state", "done_at"])
-    live.ticket_changed(ticket)
-    _queue_changed(ticket.centre_id, ticket.day)
-    return ticket
+    return _close(_ticket_at(ticket, [TicketState.CALLED]), TicketState.NO_SHOW)
 
 
 @transaction.atomic
@@ -240,8 +234,12 @@ def ticket_transfer(*, ticket: Ticket, group: ServiceGroup) -> Ticket:
 @transaction.atomic
 def ticket_cancel(*, ticket: Ticket) -> Ticket:
     """The citizen gives the ticket back (status page)."""
-    ticket = _ticket_at(ticket, [TicketState.WAITING])
-    ticket.state = TicketState.CANCELLED
+    return _close(_ticket_at(ticket, [TicketState.WAITING]), TicketState.CANCELLED)
+
+
+def _close(ticket: Ticket, state: TicketState) -> Ticket:
+    """End a ticket without service (no-show, given back); its queue moves up."""
+    ticket.state = state
     ticket.done_at = timezone.now()
     ticket.save(update_fields=["state", "done_at"])
     live.ticket_changed(ticket)
