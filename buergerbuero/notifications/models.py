@@ -13,13 +13,32 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 
-class OutgoingEmail(models.Model):
+class OutboxMessage(models.Model):
+    """What every outgoing message (email, SMS) records of its delivery: the worker claims
+    queued rows, retries with backoff and records the outcome (``delivery.py``)."""
+
     class Status(models.TextChoices):
         QUEUED = "queued", _("Wartet auf Versand")
         SENDING = "sending", _("Wird gesendet")
         SENT = "sent", _("Gesendet")
         FAILED = "failed", _("Fehlgeschlagen")
 
+    status = models.CharField(
+        _("Status"), max_length=10, choices=Status.choices, default=Status.QUEUED, db_index=True
+    )
+    attempts = models.PositiveSmallIntegerField(_("Versuche"), default=0)
+    last_error = models.TextField(_("Letzter Fehler"), blank=True)
+    created_at = models.DateTimeField(_("Erstellt"), auto_now_add=True, db_index=True)
+    last_attempt_at = models.DateTimeField(_("Letzter Versuch"), null=True, blank=True)
+    next_attempt_at = models.DateTimeField(_("Nächster Versuch"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("Gesendet"), null=True, blank=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["-created_at", "-pk"]
+
+
+class OutgoingEmail(OutboxMessage):
     to = models.EmailField(_("An"))
     subject = models.CharField(_("Betreff"), max_length=255)
     body_text = models.TextField(_("Text"))
@@ -35,20 +54,10 @@ class OutgoingEmail(models.Model):
     # Set once when the row is written, so that every retry carries the same Message-ID and
     # a mail server or mailbox can drop a duplicate.
     message_id = models.CharField(_("Message-ID"), max_length=255)
-    status = models.CharField(
-        _("Status"), max_length=10, choices=Status.choices, default=Status.QUEUED, db_index=True
-    )
-    attempts = models.PositiveSmallIntegerField(_("Versuche"), default=0)
-    last_error = models.TextField(_("Letzter Fehler"), blank=True)
-    created_at = models.DateTimeField(_("Erstellt"), auto_now_add=True, db_index=True)
-    last_attempt_at = models.DateTimeField(_("Letzter Versuch"), null=True, blank=True)
-    next_attempt_at = models.DateTimeField(_("Nächster Versuch"), null=True, blank=True)
-    sent_at = models.DateTimeField(_("Gesendet"), null=True, blank=True)
 
-    class Meta:
+    class Meta(OutboxMessage.Meta):
         verbose_name = _("E-Mail im Postausgang")
         verbose_name_plural = _("Postausgang")
-        ordering = ["-created_at", "-pk"]
 
     def __str__(self) -> str:
         return self.subject
@@ -216,7 +225,7 @@ class InboxAddress(models.Model):
         return self.mailbox_handle
 
 
-class OutgoingSms(models.Model):
+class OutgoingSms(OutboxMessage):
     """A text message to a citizen's mobile phone, stored before it leaves.
 
     Written (rendered, with the number in E.164) in the same transaction as the change it
@@ -224,12 +233,6 @@ class OutgoingSms(models.Model):
     hands it to the configured SMS gateway afterwards and retries while the gateway is down.
     A gateway that is down therefore never undoes the ticket or the booking.
     """
-
-    class Status(models.TextChoices):
-        QUEUED = "queued", _("Wartet auf Versand")
-        SENDING = "sending", _("Wird gesendet")
-        SENT = "sent", _("Gesendet")
-        FAILED = "failed", _("Fehlgeschlagen")
 
     to = models.CharField(
         _("An"), max_length=16, help_text=_("Mobilfunknummer im internationalen Format (E.164).")
@@ -243,26 +246,16 @@ class OutgoingSms(models.Model):
         db_index=True,
         help_text=_("Woher die SMS kommt, z. B. tickets.called"),
     )
-    status = models.CharField(
-        _("Status"), max_length=10, choices=Status.choices, default=Status.QUEUED, db_index=True
-    )
-    attempts = models.PositiveSmallIntegerField(_("Versuche"), default=0)
-    last_error = models.TextField(_("Letzter Fehler"), blank=True)
     gateway = models.CharField(
         _("Gateway"), max_length=40, blank=True, help_text=_("Über welches Gateway sie ging.")
     )
     gateway_message_id = models.CharField(
         _("Nachrichten-ID des Gateways"), max_length=255, blank=True
     )
-    created_at = models.DateTimeField(_("Erstellt"), auto_now_add=True, db_index=True)
-    last_attempt_at = models.DateTimeField(_("Letzter Versuch"), null=True, blank=True)
-    next_attempt_at = models.DateTimeField(_("Nächster Versuch"), null=True, blank=True)
-    sent_at = models.DateTimeField(_("Gesendet"), null=True, blank=True)
 
-    class Meta:
+    class Meta(OutboxMessage.Meta):
         verbose_name = _("SMS im Postausgang")
         verbose_name_plural = _("SMS-Postausgang")
-        ordering = ["-created_at", "-pk"]
 
     def __str__(self) -> str:
         return f"SMS {self.pk} an {self.to_masked}"
