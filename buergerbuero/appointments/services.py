@@ -85,25 +85,30 @@ def _open_appointments(*, email: str, mobile: str, user, now: dt.datetime):
     return Appointment.objects.filter(person, state=AppointmentState.BOOKED, starts_at__gt=now)
 
 
+def open_limit_error(limit: int) -> ValidationError:
+    """What someone holding ``limit`` open appointments is told (video appointments too)."""
+    return ValidationError(
+        ngettext(
+            "Sie haben schon %(count)d offenen Termin. Mehr als %(count)d offenen Termin "
+            "pro Person können wir leider nicht vergeben. Bitte sagen Sie zuerst einen "
+            "Termin ab, den Sie nicht brauchen.",
+            "Sie haben schon %(count)d offene Termine. Mehr als %(count)d offene Termine "
+            "pro Person können wir leider nicht vergeben. Bitte sagen Sie zuerst einen "
+            "Termin ab, den Sie nicht brauchen.",
+            limit,
+        )
+        % {"count": limit},
+        code="limit",
+    )
+
+
 def _limit_check(*, email: str, mobile: str, user, now: dt.datetime, exclude=None) -> None:
     limit = settings.APPOINTMENT_MAX_OPEN_PER_PERSON
     open_ones = _open_appointments(email=email, mobile=mobile, user=user, now=now)
     if exclude is not None:
         open_ones = open_ones.exclude(pk=exclude.pk)
     if open_ones.count() >= limit:
-        raise ValidationError(
-            ngettext(
-                "Sie haben schon %(count)d offenen Termin. Mehr als %(count)d offenen Termin "
-                "pro Person können wir leider nicht vergeben. Bitte sagen Sie zuerst einen "
-                "Termin ab, den Sie nicht brauchen.",
-                "Sie haben schon %(count)d offene Termine. Mehr als %(count)d offene Termine "
-                "pro Person können wir leider nicht vergeben. Bitte sagen Sie zuerst einen "
-                "Termin ab, den Sie nicht brauchen.",
-                limit,
-            )
-            % {"count": limit},
-            code="limit",
-        )
+        raise open_limit_error(limit)
 
 
 def _bookables(centre: CustomerCentre, services: Iterable[Service]) -> list[BookableService]:

@@ -86,6 +86,15 @@ def last_released_day(now: dt.datetime | None = None) -> dt.date:
     return latest if release_moment(latest) <= now else latest - dt.timedelta(days=1)
 
 
+def release_rule() -> dict:
+    """What ``appointments/_release_rule.html`` says: the rule and the last bookable day."""
+    return {
+        "days": settings.APPOINTMENT_RELEASE_DAYS,
+        "time": release_time(),
+        "last_day": last_released_day(),
+    }
+
+
 def _service_ids(services: Iterable[Service | int]) -> frozenset[int]:
     return frozenset(s if isinstance(s, int) else s.pk for s in services)
 

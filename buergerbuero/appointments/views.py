@@ -17,7 +17,6 @@ import contextlib
 import datetime as dt
 from urllib.parse import urlencode
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -36,11 +35,7 @@ DAYS_LISTED = 42
 
 
 def _release_rule() -> dict:
-    return {
-        "days": settings.APPOINTMENT_RELEASE_DAYS,
-        "time": slots.release_time(),
-        "last_day": slots.last_released_day(),
-    }
+    return slots.release_rule()
 
 
 def _query(chosen, **extra) -> str:

@@ -55,3 +55,12 @@ VIDEO_KNOCK_RETENTION_DAYS = int(
 VIDEO_KNOCKS_PER_CLIENT = int(
     env("VIDEO_KNOCKS_PER_CLIENT", "10", "Knocks one client address may make per hour.") or 10
 )
+# A video appointment's waiting room opens this many minutes before its start.
+VIDEO_APPOINTMENT_EARLY_MINUTES = int(
+    env(
+        "VIDEO_APPOINTMENT_EARLY_MINUTES",
+        "10",
+        "Minutes before a video appointment at which its waiting room opens.",
+    )
+    or 10
+)

@@ -16,6 +16,7 @@ from .models import (
     ConsultationHours,
     HoursException,
     Knock,
+    VideoAppointment,
     VideoOffice,
 )
 
@@ -32,7 +33,7 @@ class HoursExceptionInline(admin.TabularInline):
 
 @admin.register(VideoOffice)
 class VideoOfficeAdmin(TranslationAdmin):
-    list_display = ["name", "slug", "department", "languages", "is_active"]
+    list_display = ["name", "slug", "department", "languages", "appointment_minutes", "is_active"]
     list_filter = ["is_active", "department"]
     search_fields = ["name_de", "name_en", "slug"]
     prepopulated_fields = {"slug": ["name_de"]}
@@ -64,6 +65,18 @@ class RecordAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False
+
+
+@admin.register(VideoAppointment)
+class VideoAppointmentAdmin(RecordAdmin):
+    """Booked, cancelled and entered through the citizen's pages (appointments.py); a
+    caseworker sees the day's appointments on the dashboard."""
+
+    list_display = ["starts_at", "office", "name", "mode", "state", "line"]
+    list_filter = ["state", "office"]
+    date_hierarchy = "starts_at"
+    search_fields = ["name", "email"]
+    exclude = ["token_hash"]
 
 
 @admin.register(Knock)

@@ -66,6 +66,23 @@ class VideoOffice(models.Model):
         default=10,
         help_text=_("Für die Wartezeit-Schätzung, solange es noch keine Gespräche gab."),
     )
+    appointment_minutes = models.PositiveSmallIntegerField(
+        _("Termindauer (Minuten)"),
+        default=0,
+        help_text=_(
+            "0: keine Termine, nur Anklopfen. Sonst können Bürger:innen Termine dieser Länge "
+            "in den Sprechstunden buchen; wer einen Termin hat, wartet vor den anderen."
+        ),
+    )
+    appointment_lines = models.PositiveSmallIntegerField(
+        _("Termine gleichzeitig"),
+        default=1,
+        help_text=_(
+            "Wie viele Termine zur selben Zeit vergeben werden (höchstens so viele, wie "
+            "Sachbearbeiter:innen Termine übernehmen). Der Rest der Sprechstunde bleibt "
+            "für Anklopfende."
+        ),
+    )
     is_active = models.BooleanField(_("aktiv"), default=True)
     # Raised with every change of the queue, in the same transaction: a waiting room that
     # sees a gap in the numbers it receives recounts its position from the database.
@@ -220,8 +237,11 @@ class Knock(models.Model):
         default=KnockState.KNOCKING,
         db_index=True,
     )
-    # Order in the queue: returned knocks (priority 1) first, then by queue_at.
-    priority = models.PositiveSmallIntegerField(default=0)
+    # Order in the queue: highest priority first, then by queue_at.
+    PRIORITY_WALK_IN = 0
+    PRIORITY_APPOINTMENT = 1  # holds a video appointment that is due
+    PRIORITY_RETURNED = 2  # the caseworker was lost mid-call: back to the head
+    priority = models.PositiveSmallIntegerField(default=PRIORITY_WALK_IN)
     queue_at = models.DateTimeField(_("in der Warteschlange seit"))
     created_at = models.DateTimeField(_("angeklopft"), auto_now_add=True)
     # Set when the waiting room's connection dropped; cleared when it is back.
@@ -381,3 +401,89 @@ class CallDocument(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class VideoAppointmentState(models.TextChoices):
+    BOOKED = "booked", _("gebucht")
+    CANCELLED = "cancelled", _("abgesagt")
+    ENTERED = "entered", _("im Warteraum")
+    MISSED = "missed", _("nicht erschienen")
+
+
+class VideoAppointment(models.Model):
+    """A booked time in an office's consultation hours. At its time the manage link
+    opens the office's waiting room with a knock ahead of walk-in knocks.
+
+    One line (``VideoOffice.appointment_lines``) holds one appointment at a time: the
+    partial unique constraint on (office, line, start) and the office row locked while
+    booking keep two bookings from sharing a line (docs/videooffice.md)."""
+
+    State = VideoAppointmentState
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    office = models.ForeignKey(
+        VideoOffice,
+        on_delete=models.PROTECT,
+        related_name="appointments",
+        verbose_name=_("Virtuelles Amt"),
+    )
+    line = models.PositiveSmallIntegerField(_("Terminreihe"), default=1)
+    starts_at = models.DateTimeField(_("Beginn"), db_index=True)
+    ends_at = models.DateTimeField(_("Ende"))
+    name = models.CharField(_("Name"), max_length=160)
+    email = models.EmailField(_("E-Mail"), db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="video_appointments",
+        verbose_name=_("Konto"),
+    )
+    concern = models.TextField(_("Anliegen"), max_length=500, blank=True)
+    language = models.CharField(_("Sprache des Gesprächs"), max_length=8, default="de")
+    page_language = models.CharField(max_length=10, default="de", editable=False)
+    mode = models.CharField(
+        _("Gesprächsart"), max_length=8, choices=CallMode.choices, default=CallMode.VIDEO
+    )
+    consent_at = models.DateTimeField(_("Datenschutzhinweis bestätigt"))
+    state = models.CharField(
+        _("Status"),
+        max_length=10,
+        choices=VideoAppointmentState.choices,
+        default=VideoAppointmentState.BOOKED,
+        db_index=True,
+    )
+    # SHA-256 of the manage link's token; the token itself is only in the email.
+    token_hash = models.CharField(max_length=64, editable=False)
+    created_at = models.DateTimeField(_("gebucht am"), auto_now_add=True)
+    cancelled_at = models.DateTimeField(_("abgesagt am"), null=True, blank=True)
+    reminder_sent_at = models.DateTimeField(_("erinnert am"), null=True, blank=True)
+    knock = models.OneToOneField(
+        Knock,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="appointment",
+        verbose_name=_("Anklopfen"),
+    )
+
+    class Meta:
+        ordering = ["starts_at"]
+        verbose_name = _("Video-Termin")
+        verbose_name_plural = _("Video-Termine")
+        indexes = [models.Index(fields=["office", "starts_at"], name="video_appointment_start")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["office", "line", "starts_at"],
+                condition=~models.Q(state="cancelled"),
+                name="video_appointment_line_once",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(ends_at__gt=models.F("starts_at")),
+                name="video_appointment_ends_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.office} {self.starts_at:%Y-%m-%d %H:%M} {self.name}"

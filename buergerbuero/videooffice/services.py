@@ -76,16 +76,27 @@ class NoLongerWaiting(Exception):
 # -- The citizen's side ----------------------------------------------------------------
 
 
-def knock_create(*, office: VideoOffice, request, concern: str, language: str, mode: str) -> Knock:
+def knock_create(
+    *,
+    office: VideoOffice,
+    request,
+    concern: str,
+    language: str,
+    mode: str,
+    priority: int = Knock.PRIORITY_WALK_IN,
+    consent_at: dt.datetime | None = None,
+) -> Knock:
     """Place a knock at ``office`` for the citizen behind ``request``.
 
     The knock starts *knocking* and away: it becomes *waiting* when the waiting room opens
-    (:func:`knock_present`), and expires like any knock whose page does not come back."""
+    (:func:`knock_present`), and expires like any knock whose page does not come back.
+    A video appointment's knock (``PRIORITY_APPOINTMENT``, :mod:`.appointments`) may come
+    a few minutes before the consultation hour begins, with the consent given at booking."""
     from . import hours
 
     if not office.is_active:
         raise KnockRefused("inactive", _("Dieses virtuelle Amt nimmt zurzeit keine Anfragen an."))
-    if not hours.is_open(office):
+    if priority != Knock.PRIORITY_APPOINTMENT and not hours.is_open(office):
         raise KnockRefused(
             "closed",
             _(
@@ -121,7 +132,8 @@ def knock_create(*, office: VideoOffice, request, concern: str, language: str, m
                 mode=mode,
                 trust_level=identity.level if identity else "",
                 identity_method=identity.method if identity else "",
-                consent_at=now,
+                consent_at=consent_at or now,
+                priority=priority,
                 queue_at=now,
                 away_since=now,
             )
@@ -135,10 +147,18 @@ def knock_create(*, office: VideoOffice, request, concern: str, language: str, m
             _("Sie warten bereits bei einem anderen virtuellen Amt."),
             knock=other,
         ) from None
-    knocks = [str(knock.public_id), *request.session.get(SESSION_KNOCKS, [])][:10]
-    request.session[SESSION_KNOCKS] = knocks
+    knock_adopt(request, knock)
     logger.info("video: knock %s at %s", knock.public_id, office.slug)
     return knock
+
+
+def knock_adopt(request, knock: Knock) -> None:
+    """This browser session may open ``knock``'s waiting room and call from now on (the
+    knock it placed, or a video appointment's knock opened from its manage link)."""
+    if not request.session.session_key:
+        request.session.save()
+    knocks = [str(knock.public_id), *request.session.get(SESSION_KNOCKS, [])]
+    request.session[SESSION_KNOCKS] = list(dict.fromkeys(knocks))[:10]
 
 
 def _count_knock(request) -> None:
@@ -478,7 +498,7 @@ def call_requeue(call: Call) -> bool:
         if not ended:
             return False
         Knock.objects.filter(pk=call.knock_id, state=KnockState.ADMITTED).update(
-            state=KnockState.WAITING, priority=1, away_since=timezone.now()
+            state=KnockState.WAITING, priority=Knock.PRIORITY_RETURNED, away_since=timezone.now()
         )
         knock = Knock.objects.select_related("office").get(pk=call.knock_id)
         CaseworkerPresence.objects.filter(user_id=call.caseworker_id).update(
@@ -570,4 +590,14 @@ def video_housekeeping(*, now: dt.datetime | None = None) -> dict[str, int]:
         .exclude(concern="", decline_message="")
         .update(concern="", decline_message="")
     )
-    return {"expired": expired, "lost": lost, "tickets": tickets, "forgotten": forgotten}
+    from .appointments import appointments_housekeeping
+
+    booked = appointments_housekeeping(now)
+    return {
+        "expired": expired,
+        "lost": lost,
+        "tickets": tickets,
+        "forgotten": forgotten,
+        "appointments_reminded": booked["reminded"],
+        "appointments_missed": booked["missed"],
+    }

@@ -33,7 +33,7 @@ from buergerbuero.applications.casework import can_work_on
 from buergerbuero.applications.selectors import cases_for_staff
 from buergerbuero.core.selectors import municipality_get
 
-from . import casefile, hours, identification, queue, services
+from . import appointments, casefile, hours, identification, queue, services
 from .models import Availability, Call, CallDocument, CallEnd, CallRole, Knock, VideoOffice
 from .staff_forms import (
     CaseCreateForm,
@@ -134,7 +134,9 @@ def _queue_context(user, *, bound=None) -> dict:
     sections, total = [], 0
     for office in offices:
         status = hours.status_of(office)
-        knocks = queue.waiting(office).select_related("user", "transferred_from")[:QUEUE_ROWS]
+        knocks = queue.waiting(office).select_related("user", "transferred_from", "appointment")[
+            :QUEUE_ROWS
+        ]
         rows = [
             _queue_row(knock, position, now=now, targets=targets, bound=bound)
             for position, knock in enumerate(knocks, start=1)
@@ -146,6 +148,7 @@ def _queue_context(user, *, bound=None) -> dict:
                 "status": status,
                 "rows": rows,
                 "more": max(status.waiting - len(rows), 0),
+                "appointments": appointments.of_day(office, now),
             }
         )
     return {"sections": sections, "waiting_total": total}
@@ -163,6 +166,7 @@ def _queue_row(knock: Knock, position: int, *, now, targets, bound) -> dict:
             transfer = bound[1]
     return {
         "knock": knock,
+        "appointment": appointments.of_knock(knock),
         "position": position,
         "minutes": max(int((now - knock.queue_at).total_seconds() // 60), 0),
         "language": _language_name(knock.language),

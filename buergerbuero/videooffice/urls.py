@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import public_views, views
+from . import appointment_views, public_views, views
 
 app_name = "videooffice"
 
@@ -22,6 +22,31 @@ urlpatterns = [
         name="call_document",
     ),
     path("video-sprechstunde/gespraech/<uuid:public_id>/bewertung/", views.rating, name="rating"),
+    path(
+        "video-sprechstunde/termin/<uuid:public_id>/",
+        appointment_views.appointment,
+        name="appointment",
+    ),
+    path(
+        "video-sprechstunde/termin/<uuid:public_id>/eintreten/",
+        appointment_views.enter,
+        name="appointment_enter",
+    ),
+    path(
+        "video-sprechstunde/termin/<uuid:public_id>/absagen/",
+        appointment_views.cancel,
+        name="appointment_cancel",
+    ),
     path("video-sprechstunde/<slug:slug>/", views.office, name="office"),
+    path(
+        "video-sprechstunde/<slug:slug>/termin/",
+        appointment_views.times,
+        name="appointment_times",
+    ),
+    path(
+        "video-sprechstunde/<slug:slug>/termin/buchen/",
+        appointment_views.book,
+        name="appointment_book",
+    ),
     path("video-sprechstunde/<slug:slug>/anklopfen/", views.knock, name="knock"),
 ]

@@ -21,7 +21,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from . import hours, queue, services
+from . import appointments, hours, queue, services
 from .forms import DocumentForm, KnockForm, RatingForm
 from .models import Call, CallRole, KnockState, VideoOffice
 
@@ -69,6 +69,7 @@ def _office_page(request, office, form, *, refusal=None, status=200):
             "refusal": refusal,
             "active_knock": None if refusal else services.active_knock(request),
             "retention_days": settings.VIDEO_KNOCK_RETENTION_DAYS,
+            "offers_appointments": appointments.offers_appointments(office),
         },
         status=status,
     )

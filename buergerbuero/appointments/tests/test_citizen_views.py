@@ -225,8 +225,10 @@ def test_cancelling_asks_first_then_frees_the_time(client, booked, centre, auswe
 def test_moving_to_another_offered_time(client, booked, centre, ausweis):
     appointment, token = booked
     url = reverse("appointments:move", args=[appointment.public_id])
-    page = client.get(url, {"t": token}).content.decode()
     later = slots.next_free(centre=centre, services=[ausweis], after=appointment.starts_at)[-1]
+    # (its day is chosen: late in the morning the later time is on the next day)
+    day = timezone.localtime(later.starts_at).date().isoformat()
+    page = client.get(url, {"t": token, "tag": day}).content.decode()
     assert f'value="{param(later)}"' in page
 
     response = client.post(f"{url}?t={token}", {"t": token, "beginn": param(later)})

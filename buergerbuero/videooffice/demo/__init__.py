@@ -50,6 +50,8 @@ def _office_upsert(entry: dict) -> VideoOffice:
             "description_en": entry["description"]["en"],
             "languages": entry["languages"],
             "typical_call_minutes": entry["typical_call_minutes"],
+            "appointment_minutes": entry.get("appointment_minutes", 0),
+            "appointment_lines": entry.get("appointment_lines", 1),
             "is_active": True,
         },
     )

@@ -546,7 +546,7 @@ def test_a_caseworker_closing_the_tab_sends_the_citizen_to_the_head_of_the_queue
 
     async_to_sync(scenario)()
     knock = Knock.objects.get(pk=call.knock_id)
-    assert knock.state == KnockState.WAITING and knock.priority == 1
+    assert knock.state == KnockState.WAITING and knock.priority == Knock.PRIORITY_RETURNED
     from buergerbuero.videooffice.queue import position_of
 
     assert position_of(knock) == 1
@@ -565,7 +565,8 @@ def test_housekeeping_ends_what_was_left_behind_and_forgets_old_concerns(
     assert result["expired"] == 1 and result["lost"] == 1
     waiting.refresh_from_db()
     assert waiting.state == KnockState.EXPIRED
-    assert Knock.objects.get(pk=call.knock_id).priority == 1  # back at the head
+    # back at the head
+    assert Knock.objects.get(pk=call.knock_id).priority == Knock.PRIORITY_RETURNED
     # A month later, what the citizen wrote at the door is gone; the facts remain.
     result = services.video_housekeeping(now=timezone.now() + dt.timedelta(days=31))
     waiting.refresh_from_db()

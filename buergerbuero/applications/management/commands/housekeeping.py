@@ -42,6 +42,8 @@ class Command(BaseCommand):
             f"expired SAML assertion ids forgotten: {forgotten}, "
             f"video knocks expired: {video['expired']}, video calls ended as lost: "
             f"{video['lost']}, concerns of old knocks erased: {video['forgotten']}, "
+            f"video appointments reminded: {video['appointments_reminded']}, missed: "
+            f"{video['appointments_missed']}, "
             f"appointments reminded: {reminded_appointments['email']} by email, "
             f"{reminded_appointments['sms']} by SMS"
         )
