@@ -3,6 +3,8 @@ transfer."""
 
 from __future__ import annotations
 
+import uuid
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -33,11 +35,21 @@ class DrawForm(forms.Form):
     phone = MobileNumberField(
         label=_("Mobilfunknummer für SMS (freiwillig)"), required=False, help_text=PHONE_HELP
     )
+    # One key per rendered kiosk form (kiosk.js makes a new one per press): the same press
+    # sent again returns its ticket (services.ticket_draw). Not the citizen's business, so a
+    # key that is not a UUID is ignored rather than shown as an error.
+    draw_key = forms.CharField(required=False, widget=forms.HiddenInput, initial=uuid.uuid4)
 
     def __init__(self, *args, centre, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["group"].queryset = centre.service_groups.all()
         self.fields["group"].label_from_instance = lambda group: f"{group.letter} – {group.name}"
+
+    def clean_draw_key(self) -> uuid.UUID | None:
+        try:
+            return uuid.UUID(self.cleaned_data["draw_key"])
+        except ValueError:
+            return None
 
 
 class TransferForm(forms.Form):

@@ -132,6 +132,9 @@ class Ticket(models.Model):
     done_at = models.DateTimeField(_("erledigt um"), null=True, blank=True)
     few_ahead_sms_sent_at = models.DateTimeField(null=True, blank=True)
     called_sms_sent_at = models.DateTimeField(null=True, blank=True)
+    # The kiosk's key of the press that drew this ticket (a UUID per press): a press sent
+    # again after a lost answer gets this ticket instead of a second one.
+    draw_key = models.UUIDField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["day", "queued_at", "pk"]
@@ -141,7 +144,12 @@ class Ticket(models.Model):
             models.UniqueConstraint(
                 fields=["centre", "day", "number_group", "number"],
                 name="ticket_number_unique_per_day",
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["centre", "draw_key"],
+                condition=models.Q(draw_key__isnull=False),
+                name="ticket_draw_key_unique_per_centre",
+            ),
         ]
         indexes = [models.Index(fields=["centre", "day", "state"], name="ticket_queue_idx")]
 

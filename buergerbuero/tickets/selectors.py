@@ -109,6 +109,15 @@ def ticket_by_public_id(public_id) -> Ticket | None:
     )
 
 
+def ticket_by_draw_key(*, centre_id: int, draw_key) -> Ticket | None:
+    """The ticket a kiosk press with this key drew at this centre (services.ticket_draw)."""
+    return (
+        Ticket.objects.select_related("group", "centre")
+        .filter(centre_id=centre_id, draw_key=draw_key)
+        .first()
+    )
+
+
 def group_for_services(centre: CustomerCentre, services) -> ServiceGroup | None:
     """The centre's group that serves all of ``services`` (the first by position), or the
     one that serves most of them, or None when no group serves any."""

@@ -14,8 +14,9 @@ Decisions (docs/tickets.md):
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Case, F, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -24,7 +25,7 @@ from buergerbuero.core.counters import counter_next
 from buergerbuero.organisation.hours import local_day
 from buergerbuero.organisation.models import CustomerCentre
 
-from . import live, lock_objects, sms
+from . import live, lock_objects, selectors, sms
 from .models import Counter, ServiceGroup, Ticket, TicketNumberCounter, TicketSource, TicketState
 
 # Candidates one call tries at most before giving up (each one was taken by another
@@ -54,33 +55,62 @@ def ticket_draw(
     phone: str = "",
     language: str = "de",
     due_at: dt.datetime | None = None,
+    draw_key: uuid.UUID | None = None,
 ) -> Ticket:
     """A new waiting ticket for today. ``phone`` is E.164 already
     (``notifications.phone.mobile_number_clean``); whether the centre is open is the
-    caller's check (views), so that staff can still check in late appointment holders."""
+    caller's check (views), so that staff can still check in late appointment holders.
+
+    ``draw_key`` makes the draw idempotent: the kiosk sends one UUID per press and sends
+    it again when the answer was lost (network down). A key this centre has seen returns
+    the ticket it drew, unchanged, whatever the group or number sent the second time::
+
+        first = ticket_draw(centre=c, group=a, source="kiosk", draw_key=key)
+        assert ticket_draw(centre=c, group=a, source="kiosk", draw_key=key) == first
+    """
     if group.centre_id != centre.pk:
         raise ValueError("The service group belongs to another centre.")
     if source not in TicketSource.values:
         raise ValueError(f"Unknown source {source!r}; one of {TicketSource.values}.")
+    if draw_key is not None:
+        drawn = selectors.ticket_by_draw_key(centre_id=centre.pk, draw_key=draw_key)
+        if drawn is not None:
+            return drawn
     now = timezone.now()
     day = local_day(now)
     # Mobile numbers are kept for the day only: the first draw of a later day forgets them.
     Ticket.objects.filter(day__lt=day).exclude(phone="").update(phone="")
-    number = counter_next(TicketNumberCounter, centre_id=centre.pk, day=day, group_id=group.pk)
-    ticket = Ticket.objects.create(
-        centre=centre,
-        group=group,
-        number_group=group,
-        day=day,
-        number=number,
-        display=f"{group.letter}-{number:03d}",
-        source=source,
-        due_at=due_at,
-        phone=phone,
-        language=language[:8] or "de",
-        drawn_at=now,
-        queued_at=now,
-    )
+    try:
+        # A savepoint: when the same key arrives twice at once, the loser's number is
+        # given back with it (no gap in the numbers) and it answers with the winner's ticket.
+        with transaction.atomic():
+            number = counter_next(
+                TicketNumberCounter, centre_id=centre.pk, day=day, group_id=group.pk
+            )
+            ticket = Ticket.objects.create(
+                centre=centre,
+                group=group,
+                number_group=group,
+                day=day,
+                number=number,
+                display=f"{group.letter}-{number:03d}",
+                source=source,
+                due_at=due_at,
+                phone=phone,
+                language=language[:8] or "de",
+                drawn_at=now,
+                queued_at=now,
+                draw_key=draw_key,
+            )
+    except IntegrityError:
+        drawn = (
+            selectors.ticket_by_draw_key(centre_id=centre.pk, draw_key=draw_key)
+            if draw_key is not None
+            else None
+        )
+        if drawn is None:
+            raise
+        return drawn
     _queue_changed(centre.pk, day)
     return ticket
 

@@ -35,19 +35,23 @@ def _centre_or_404(request, slug):
 
 def _draw(request, centre, source: str):
     """The POST of the kiosk and the online form: a ticket, or the form with its errors
-    (what was entered stays) or the reason why not."""
+    (what was entered stays) or the reason why not. A press the kiosk sends again (same
+    ``draw_key``) gets the ticket it drew, even when the centre has closed meanwhile."""
     status = centre_status(centre)
     form = DrawForm(request.POST, centre=centre)
-    if not status.open:
-        return None, form, status
     if not form.is_valid():
         return None, form, status
+    if not status.open:
+        key = form.cleaned_data["draw_key"]
+        drawn = key and selectors.ticket_by_draw_key(centre_id=centre.pk, draw_key=key)
+        return drawn or None, form, status
     ticket = services.ticket_draw(
         centre=centre,
         group=form.cleaned_data["group"],
         source=source,
         phone=form.cleaned_data["phone"],
         language=get_language() or "de",
+        draw_key=form.cleaned_data["draw_key"],
     )
     return ticket, form, status
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from buergerbuero.core.portal_process import prepare_database, running_portal
+from buergerbuero.core.portal_process import manage, prepare_database, running_portal
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
@@ -33,6 +33,43 @@ def portal_url(tmp_path_factory):
     prepare_database(env)
     with running_portal(env, log_path=workdir / "server.log") as (url, _pid):
         yield url
+
+
+TICKETS_CENTRE = "kundenzentrum-kalk"
+TICKETS_SETUP = f"""
+import datetime as dt
+from buergerbuero.organisation.models import CustomerCentre, OpeningHours
+from buergerbuero.tickets.demo import demo_load_tickets
+centre = CustomerCentre.objects.get(slug="{TICKETS_CENTRE}")
+centre.opening_hours.all().delete()
+centre.closures.all().delete()
+for weekday in range(7):
+    OpeningHours.objects.create(
+        centre=centre, weekday=weekday, opens=dt.time(0, 0), closes=dt.time(23, 59, 59)
+    )
+demo_load_tickets()
+"""
+
+
+@pytest.fixture(scope="session")
+def tickets_portal(tmp_path_factory):
+    """The demo plus the walk-in queue's demo, Kalk open around the clock: (url, path of
+    its SQLite database). Shared by the walk-in queue's browser tests (one portal start)."""
+    workdir = tmp_path_factory.mktemp("portal-tickets")
+    database = workdir / "db.sqlite3"
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "buergerbuero.settings.base",
+        "DATABASE_URL": f"sqlite:///{database}",
+        "MEDIA_ROOT": str(workdir / "media"),
+        "PRIVATE_ROOT": str(workdir / "private"),
+        "DEMO_MODE": "true",
+    }
+    env.pop("REDIS_URL", None)
+    prepare_database(env)
+    manage(env, "shell", "-c", TICKETS_SETUP)
+    with running_portal(env, log_path=workdir / "server.log") as (url, _pid):
+        yield url, database
 
 
 @pytest.fixture(scope="session")

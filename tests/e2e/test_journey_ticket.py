@@ -5,57 +5,30 @@ the number, both without reloading. axe-core finds nothing on the kiosk and its 
 status page, the call display, the online form (with an error), the counter screen and the
 waiting times.
 
-The portal of this module is the demo plus the tickets demo (tickets/demo.py: groups,
-counters, five waiting tickets per centre), with Kalk open around the clock so that the
-test does not depend on the hour (a public holiday in NRW still closes it).
+The portal of this module is conftest.tickets_portal: the demo plus the tickets demo
+(tickets/demo.py: groups, counters, five waiting tickets per centre), with Kalk open around
+the clock so that the test does not depend on the hour (a public holiday in NRW still
+closes it). test_kiosk_offline.py shares it.
 """
 
 from __future__ import annotations
 
-import os
 import re
 
 import pytest
 from playwright.sync_api import expect
 
-from buergerbuero.core.portal_process import manage, prepare_database, running_portal
-
+from .conftest import TICKETS_CENTRE
 from .test_journey_dog_registration import assert_accessible
 
 pytestmark = pytest.mark.e2e
 
-CENTRE = "kundenzentrum-kalk"
-SETUP = f"""
-import datetime as dt
-from buergerbuero.organisation.models import CustomerCentre, OpeningHours
-from buergerbuero.tickets.demo import demo_load_tickets
-centre = CustomerCentre.objects.get(slug="{CENTRE}")
-centre.opening_hours.all().delete()
-centre.closures.all().delete()
-for weekday in range(7):
-    OpeningHours.objects.create(
-        centre=centre, weekday=weekday, opens=dt.time(0, 0), closes=dt.time(23, 59, 59)
-    )
-demo_load_tickets()
-"""
+CENTRE = TICKETS_CENTRE
 
 
 @pytest.fixture(scope="module")
-def portal_url(tmp_path_factory):
-    workdir = tmp_path_factory.mktemp("portal-tickets")
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "buergerbuero.settings.base",
-        "DATABASE_URL": f"sqlite:///{workdir / 'db.sqlite3'}",
-        "MEDIA_ROOT": str(workdir / "media"),
-        "PRIVATE_ROOT": str(workdir / "private"),
-        "DEMO_MODE": "true",
-    }
-    env.pop("REDIS_URL", None)
-    prepare_database(env)
-    manage(env, "shell", "-c", SETUP)
-    with running_portal(env, log_path=workdir / "server.log") as (url, _pid):
-        yield url
+def portal_url(tickets_portal):
+    return tickets_portal[0]
 
 
 def test_draw_at_the_kiosk_follow_on_the_phone_and_get_called(browser, portal_url, page):

@@ -13,6 +13,7 @@ PostgreSQL (row locks, SKIP LOCKED)::
 from __future__ import annotations
 
 import threading
+import uuid
 
 import pytest
 from django.db import connection
@@ -83,3 +84,23 @@ def test_two_counters_calling_at_once_get_two_different_tickets():
         assert all(ticket is not None for ticket in results)
         assert results[0].pk != results[1].pk
         assert Ticket.objects.filter(state="called").count() == 2
+
+
+def test_one_press_arriving_twice_at_once_is_one_ticket_and_takes_one_number():
+    # The kiosk's retry overtakes the first request still in flight: same key, same instant.
+    centre = make_centre()
+    a, _ = make_groups(centre)
+
+    for _round in range(5):
+        key = uuid.uuid4()
+        results, errors = in_threads(
+            4,
+            lambda i, key=key: (
+                services.ticket_draw(centre=centre, group=a, source="kiosk", draw_key=key).pk
+            ),
+        )
+        assert not errors, errors
+        assert len(set(results)) == 1
+        assert Ticket.objects.filter(draw_key=key).count() == 1
+    # No number was lost to the losers: five presses, A-001 … A-005.
+    assert sorted(Ticket.objects.values_list("number", flat=True)) == [1, 2, 3, 4, 5]

@@ -2,7 +2,8 @@
 // something changed; the page fetches its block again from data-fragment, rendered by the
 // server in the page's language, and says the new sentence in the live region. Without a
 // socket (network hiccup, proxy without WebSockets) it reconnects with backoff and polls
-// the fragment meanwhile, so the page is never more than POLL_MS behind.
+// the fragment meanwhile, so the page is never more than POLL_MS behind. A socket that
+// answers no ping for PONG_MS, or the browser going offline, counts as lost.
 (function () {
   "use strict";
   const root = document.querySelector("[data-live]");
@@ -17,6 +18,12 @@
   const MAX_BACKOFF_MS = 30000;
   let retries = 0;
   let poller = 0;
+  const PING_MS = 20000;
+  const PONG_MS = 10000;
+  let socket = null;
+  let reconnectTimer = 0;
+  let pinger = 0;
+  let pongTimer = 0;
   let lastSaid = "";
   let audio = null;
 
@@ -78,12 +85,43 @@
     if (offline) offline.hidden = true;
   }
 
+  // A socket whose network has gone often stays "open" for minutes (no packet tells it
+  // otherwise), and the display would miss calls meanwhile. So the page pings (the
+  // consumer answers "pong") and gives a socket up that stays silent, or at once when the
+  // browser reports that it is offline.
+  function giveUp(current) {
+    if (current !== socket) return;
+    socket = null;
+    clearInterval(pinger);
+    clearTimeout(pongTimer);
+    try { current.close(); } catch (error) { /* closing a dead socket may throw */ }
+    startPolling();
+    const delay = Math.min(MAX_BACKOFF_MS, 1000 * Math.pow(2, retries)) * (0.5 + Math.random() / 2);
+    retries += 1;
+    clearTimeout(reconnectTimer);
+    reconnectTimer = setTimeout(connect, delay);
+  }
+
   function connect() {
     if (!("WebSocket" in window)) { startPolling(); return; }
+    clearTimeout(reconnectTimer);
     const scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
-    const socket = new WebSocket(scheme + window.location.host + root.dataset.socket);
-    socket.addEventListener("open", function () { retries = 0; stopPolling(); });
-    socket.addEventListener("message", function (event) {
+    const current = new WebSocket(scheme + window.location.host + root.dataset.socket);
+    socket = current;
+    current.addEventListener("open", function () {
+      if (current !== socket) return;
+      retries = 0;
+      stopPolling();
+      clearInterval(pinger);
+      pinger = setInterval(function () {
+        current.send('{"type":"ping"}');
+        clearTimeout(pongTimer);
+        pongTimer = setTimeout(function () { giveUp(current); }, PONG_MS);
+      }, PING_MS);
+    });
+    current.addEventListener("message", function (event) {
+      if (current !== socket) return; // given up: its successor reads the state
+      clearTimeout(pongTimer); // any message shows the socket is alive
       let message;
       try { message = JSON.parse(event.data); } catch (error) { return; }
       if (message.type === "changed") {
@@ -98,14 +136,23 @@
         });
       }
     });
-    socket.addEventListener("close", function (event) {
-      if (event.code === FINAL_CODE) return;
-      startPolling();
-      const delay = Math.min(MAX_BACKOFF_MS, 1000 * Math.pow(2, retries)) * (0.5 + Math.random() / 2);
-      retries += 1;
-      setTimeout(connect, delay);
+    current.addEventListener("close", function (event) {
+      if (current !== socket) return;
+      if (event.code === FINAL_CODE) { socket = null; clearInterval(pinger); return; }
+      giveUp(current);
     });
   }
+
+  window.addEventListener("offline", function () { if (socket) giveUp(socket); });
+  // The network is back: connect now instead of waiting for the backoff (up to 30 s); the
+  // new socket's first message makes the page read what it missed.
+  window.addEventListener("online", function () {
+    if (!("WebSocket" in window)) { refresh(false); return; }
+    if (socket && socket.readyState === WebSocket.OPEN) { refresh(false); return; }
+    if (socket && socket.readyState === WebSocket.CONNECTING) return;
+    retries = 0;
+    connect();
+  });
 
   // With JavaScript the live region says what changed; the noscript refresh is not needed.
   connect();
