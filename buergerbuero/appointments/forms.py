@@ -26,7 +26,10 @@ class ServicesForm(forms.Form):
         self.fields["leistung"].choices = choices
 
 
-class ContactForm(forms.Form):
+class PersonForm(forms.Form):
+    """Who books: a name and the address the confirmation goes to (video appointments
+    extend it too)."""
+
     name = forms.CharField(
         label=_("Vor- und Nachname"),
         max_length=160,
@@ -42,6 +45,9 @@ class ContactForm(forms.Form):
         },
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
+
+
+class ContactForm(PersonForm):
     mobile = MobileNumberField(
         required=False,
         help_text=_("Nur wenn Sie am Vortag per SMS erinnert werden möchten."),

@@ -86,6 +86,20 @@ def last_released_day(now: dt.datetime | None = None) -> dt.date:
     return latest if release_moment(latest) <= now else latest - dt.timedelta(days=1)
 
 
+def slot_param(moment: dt.datetime) -> str:
+    """A slot's start in a URL or form (``beginn``): UTC, to the minute."""
+    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%MZ")
+
+
+def parse_slot_param(text: str) -> dt.datetime | None:
+    """The aware instant of a ``beginn`` value, or None for anything else."""
+    try:
+        moment = dt.datetime.fromisoformat(text or "")
+    except ValueError:
+        return None
+    return None if moment.tzinfo is None else moment
+
+
 def release_rule() -> dict:
     """What ``appointments/_release_rule.html`` says: the rule and the last bookable day."""
     return {

@@ -55,18 +55,9 @@ class _BackToStart(Exception):
     pass
 
 
-def _slot_param(moment: dt.datetime) -> str:
-    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%MZ")
-
-
 def _parse_slot(text: str) -> dt.datetime | None:
-    try:
-        moment = dt.datetime.fromisoformat(text or "")
-    except ValueError:
-        return None
-    if moment.tzinfo is None:
-        return None
-    return timezone.localtime(moment)
+    moment = slots.parse_slot_param(text)
+    return None if moment is None else timezone.localtime(moment)
 
 
 def _wizard(view):
@@ -118,7 +109,7 @@ def centres(request):
             "chosen": chosen,
             "query": _query(chosen),
             "earliest": earliest[0] if earliest else None,
-            "earliest_param": _slot_param(earliest[0].starts_at) if earliest else "",
+            "earliest_param": slots.slot_param(earliest[0].starts_at) if earliest else "",
             "centres": [(centre, first_of.get(centre.pk)) for centre in offering],
             "rule": _release_rule(),
         },
@@ -162,7 +153,7 @@ def centre(request, slug):
             "query": _query(chosen),
             "days": [(d, len(s)) for d, s in days],
             "day": day,
-            "slots": [(s, _slot_param(s.starts_at)) for s in day_slots],
+            "slots": [(s, slots.slot_param(s.starts_at)) for s in day_slots],
             "rule": _release_rule(),
         },
     )
@@ -184,7 +175,7 @@ def book(request, slug):
         "chosen": chosen,
         "query": _query(chosen),
         "starts_at": starts_at,
-        "beginn": _slot_param(starts_at),
+        "beginn": slots.slot_param(starts_at),
         "form": form,
         "minutes": _minutes(place, chosen),
     }
@@ -207,7 +198,7 @@ def book(request, slug):
                 )
             except services.SlotTaken as taken:
                 context["alternatives"] = [
-                    (s, _slot_param(s.starts_at)) for s in taken.alternatives
+                    (s, slots.slot_param(s.starts_at)) for s in taken.alternatives
                 ]
                 return render(request, "appointments/book.html", context, status=409)
             except ValidationError as refused:
@@ -303,7 +294,7 @@ def move(request, public_id):
         {
             "days": [(d, len(s)) for d, s in days],
             "day": day,
-            "slots": [(s, _slot_param(s.starts_at)) for s in day_slots],
+            "slots": [(s, slots.slot_param(s.starts_at)) for s in day_slots],
         }
     )
     return render(request, "appointments/move.html", context, status=status)

@@ -22,7 +22,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from buergerbuero.appointments import fairness
 from buergerbuero.appointments.services import SlotTaken
-from buergerbuero.appointments.slots import release_rule
+from buergerbuero.appointments.slots import parse_slot_param, release_rule, slot_param
 
 from . import appointments, services
 from .forms import AppointmentForm
@@ -36,16 +36,9 @@ def _office_with_appointments(slug: str) -> VideoOffice:
     return office
 
 
-def _slot_param(moment: dt.datetime) -> str:
-    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%MZ")
-
-
 def _parse_slot(text: str) -> dt.datetime | None:
-    try:
-        moment = dt.datetime.fromisoformat(text or "")
-    except ValueError:
-        return None
-    return None if moment.tzinfo is None else moment.astimezone(dt.UTC)
+    moment = parse_slot_param(text)
+    return None if moment is None else moment.astimezone(dt.UTC)
 
 
 def times(request, slug: str):
@@ -62,7 +55,7 @@ def times(request, slug: str):
             "office": office,
             "days": [(d, len(s)) for d, s in days],
             "day": day,
-            "slots": [(s, _slot_param(s.starts_at)) for s in day_slots],
+            "slots": [(s, slot_param(s.starts_at)) for s in day_slots],
             "rule": release_rule(),
         },
     )
@@ -82,7 +75,7 @@ def book(request, slug: str):
         "office": office,
         "starts_at": timezone.localtime(starts_at),
         "ends_at": timezone.localtime(starts_at + dt.timedelta(minutes=office.appointment_minutes)),
-        "beginn": _slot_param(starts_at),
+        "beginn": slot_param(starts_at),
         "form": form,
         "retention_days": settings.VIDEO_KNOCK_RETENTION_DAYS,
     }
@@ -107,7 +100,7 @@ def book(request, slug: str):
             page_language=translation.get_language() or "de",
         )
     except SlotTaken as taken:
-        context["alternatives"] = [(s, _slot_param(s.starts_at)) for s in taken.alternatives]
+        context["alternatives"] = [(s, slot_param(s.starts_at)) for s in taken.alternatives]
         return render(request, "videooffice/appointment_book.html", context, status=409)
     except ValidationError as refused:
         form.add_error(None, refused)

@@ -7,6 +7,8 @@ from django.conf.locale import LANG_INFO
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from buergerbuero.appointments.forms import PersonForm
+
 from .models import CallMode, VideoOffice
 
 CONCERN_MAX = 500
@@ -70,28 +72,16 @@ class KnockForm(forms.Form):
         return {"concern": data["concern"], "language": data["language"], "mode": data["mode"]}
 
 
-class AppointmentForm(KnockForm):
+class AppointmentForm(PersonForm, KnockForm):
     """Booking a video appointment: who, how to reach them, and the knock's choices."""
 
-    name = forms.CharField(
-        label=_("Vor- und Nachname"),
-        max_length=160,
-        error_messages={"required": _("Bitte geben Sie Ihren Namen an.")},
-        widget=forms.TextInput(attrs={"autocomplete": "name"}),
-    )
-    email = forms.EmailField(
-        label=_("E-Mail-Adresse"),
-        help_text=_("An diese Adresse schicken wir die Bestätigung mit dem Link zum Warteraum."),
-        error_messages={
-            "required": _("Bitte geben Sie Ihre E-Mail-Adresse an."),
-            "invalid": _("Bitte geben Sie eine E-Mail-Adresse an, z. B. name@beispiel.de."),
-        },
-        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
-    )
     field_order = ["name", "email", "concern", "language", "mode", "consent"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["email"].help_text = _(
+            "An diese Adresse schicken wir die Bestätigung mit dem Link zum Warteraum."
+        )
         self.fields["consent"].error_messages["required"] = _(
             "Bitte bestätigen Sie den Datenschutzhinweis, um den Termin zu buchen."
         )
