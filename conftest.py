@@ -20,6 +20,68 @@ def django_db_setup(django_db_setup, django_db_blocker):
 
     with django_db_blocker.unblock():
         demo_load()
+        _demo_snapshot_take()
+
+
+# The demo as loaded is kept as a copy: after a transactional test it is copied back in a
+# fraction of a second, where loading the demo again takes seconds. SQLite (an in-memory
+# test database) copies itself with its backup API; PostgreSQL's tables are copied out and
+# back in with COPY (foreign keys are checked at the commit, so the order does not matter).
+_demo_snapshot = None
+
+
+def _demo_snapshot_take() -> None:
+    global _demo_snapshot
+    import sqlite3
+
+    from django.db import connection
+
+    connection.ensure_connection()
+    if connection.vendor == "sqlite" and connection.is_in_memory_db():
+        _demo_snapshot = sqlite3.connect(":memory:", check_same_thread=False)
+        connection.connection.backup(_demo_snapshot)
+    elif connection.vendor == "postgresql":
+        quote = connection.ops.quote_name
+        tables = connection.introspection.django_table_names(only_existing=True)
+        snapshot = {}
+        with connection.cursor() as cursor:
+            for table in tables:
+                with cursor.cursor.copy(f"COPY {quote(table)} TO STDOUT") as copy:
+                    snapshot[table] = b"".join(bytes(block) for block in copy)
+        _demo_snapshot = snapshot
+
+
+def _demo_restore() -> None:
+    from django.apps import apps
+    from django.contrib.contenttypes.models import ContentType
+    from django.core.management.color import no_style
+    from django.db import connection, transaction
+
+    if _demo_snapshot is None:
+        from buergerbuero.core.demo import demo_load
+
+        demo_load()
+        return
+    connection.ensure_connection()
+    if connection.vendor == "sqlite":
+        _demo_snapshot.backup(connection.connection)
+    else:
+        quote = connection.ops.quote_name
+        with transaction.atomic(), connection.cursor() as cursor:
+            # All tables, also the content types and permissions post_migrate made anew
+            # after the flush.
+            tables = connection.introspection.django_table_names(only_existing=True)
+            cursor.execute(f"TRUNCATE {', '.join(quote(t) for t in tables)}")
+            for table, data in _demo_snapshot.items():
+                with cursor.cursor.copy(f"COPY {quote(table)} FROM STDIN") as copy:
+                    copy.write(data)
+            # New rows continue after the copied ones, also after a test that reset them.
+            models = apps.get_models(include_auto_created=True)
+            for statement in connection.ops.sequence_reset_sql(no_style(), models):
+                cursor.execute(statement)
+    # The flush and post_migrate created content types and permissions anew under other
+    # ids; the copy brings the old ones back.
+    ContentType.objects.clear_cache()
 
 
 @pytest.fixture
@@ -77,14 +139,12 @@ def _german_by_default():
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_teardown(item, nextitem):
     """A transactional test (real commits, e.g. concurrent submissions) ends with the
-    database flushed: load the demo again for the tests after it."""
+    database flushed: bring the demo back for the tests after it."""
     yield
     marker = item.get_closest_marker("django_db")
     if nextitem is None or marker is None or not marker.kwargs.get("transaction"):
         return  # (pytest-django runs transactional tests last; after the last, nothing)
     from pytest_django.plugin import blocking_manager_key
 
-    from buergerbuero.core.demo import demo_load
-
     with item.config.stash[blocking_manager_key].unblock():
-        demo_load()
+        _demo_restore()

@@ -11,8 +11,10 @@ import re
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 
-from buergerbuero.core.portal_process import prepare_database, running_portal
+from buergerbuero.core.portal_process import running_portal
 from buergerbuero.identity.testing.oidc_provider import CLIENT_ID, CLIENT_SECRET, OidcStandIn
+
+from .conftest import prepare_demo_database
 
 pytestmark = pytest.mark.e2e
 
@@ -40,7 +42,7 @@ def oidc_portal(tmp_path_factory):
             "OIDC_STADT_MAX_LEVEL": "substantial",
         }
         env.pop("REDIS_URL", None)
-        prepare_database(env)
+        prepare_demo_database(env)
         with running_portal(env, log_path=workdir / "server.log", with_worker=False) as (url, _):
             provider.redirect_uris = {f"{url}/anmelden/oidc/stadt/rueckkehr/"}
             yield url, provider

@@ -15,9 +15,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from buergerbuero.core.portal_process import manage, prepare_database, running_portal
+from buergerbuero.core.portal_process import manage, running_portal
 from buergerbuero.notifications.testing import SmtpServer
 
+from .conftest import prepare_demo_database
 from .test_journey_dog_registration import assert_accessible
 
 pytestmark = pytest.mark.e2e
@@ -53,7 +54,7 @@ def portal_url(tmp_path_factory, smtp):
         "EMAIL_TIMEOUT": "5",
     }
     env.pop("REDIS_URL", None)
-    prepare_database(env)
+    prepare_demo_database(env)
     manage(env, "shell", "-c", SETUP)
     with running_portal(env, log_path=workdir / "server.log") as (url, _pid):
         env["SITE_URL"] = url
