@@ -7,6 +7,9 @@ newcomer and a city would run::
     prepare_database(env)
     with running_portal(env, log_path=Path("/tmp/x/server.log")) as (url, pid):
         urllib.request.urlopen(f"{url}/healthz")
+
+A test that restarts the server (a deployment, or a crash) starts and stops named
+processes on one database with :class:`Processes`.
 """
 
 from __future__ import annotations
@@ -86,6 +89,53 @@ def running_portal(
             for process in (worker, server):
                 if process is not None:
                     _stop(process)
+
+
+class Processes:
+    """The server processes of one test, on one database (``env``), each started and
+    stopped at will: a restart is a stop (or a crash) and a start under a new name.
+    No task worker: a test that needs one starts it itself. ::
+
+        processes = Processes(env, workdir)
+        url = processes.start("a")
+        processes.kill("a")            # a crash: SIGKILL, nothing is shut down cleanly
+        url = processes.start("a2")    # the same database, a new process
+    """
+
+    def __init__(self, env: dict[str, str], workdir: Path):
+        self.env, self.workdir = env, workdir
+        self.running: dict[str, tuple[contextlib.AbstractContextManager, int]] = {}
+
+    def start(self, name: str) -> str:
+        """Start process ``name`` (log: ``workdir/<name>.log``); its base URL once it answers."""
+        portal = running_portal(self.env, log_path=self.workdir / f"{name}.log", with_worker=False)
+        url, pid = portal.__enter__()
+        self.running[name] = (portal, pid)
+        return url
+
+    def stop(self, name: str) -> None:
+        """SIGTERM, as a deployment does: uvicorn closes its sockets and finishes."""
+        portal, _pid = self.running.pop(name)
+        portal.__exit__(None, None, None)
+
+    def kill(self, name: str) -> None:
+        """SIGKILL to the process and its workers, as a crash or the OOM killer does:
+        no request is finished, no connection closed, nothing flushed."""
+        portal, pid = self.running.pop(name)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(pid, signal.SIGKILL)
+        portal.__exit__(None, None, None)  # finds it gone; closes the log
+
+    def stop_all(self) -> None:
+        for name in list(self.running):
+            self.stop(name)
+
+    def logs(self) -> str:
+        """The end of every process's log, for a failure message."""
+        return "\n".join(
+            f"== {log.name} ==\n{log.read_text()[-3000:]}"
+            for log in sorted(self.workdir.glob("*.log"))
+        )
 
 
 def _start(command: list[str], env: dict[str, str], log) -> subprocess.Popen:

@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from buergerbuero.core.portal_process import prepare_database, running_portal
+from buergerbuero.core.portal_process import Processes, prepare_database
 
 from .conftest import CHROMIUM
 
@@ -118,37 +118,6 @@ def _maintenance_connection(database_url: str):
     import psycopg
 
     return psycopg.connect(database_url, dbname="postgres", autocommit=True)
-
-
-class Processes:
-    """The server processes of one test, on one database, each started and stopped at
-    will (a restart is a stop and a start under a new name)."""
-
-    def __init__(self, env: dict[str, str], workdir: Path):
-        self.env, self.workdir = env, workdir
-        self.running: dict[str, contextlib.AbstractContextManager] = {}
-
-    def start(self, name: str) -> str:
-        """Start process ``name``; its base URL once it answers."""
-        portal = running_portal(self.env, log_path=self.workdir / f"{name}.log", with_worker=False)
-        url, _pid = portal.__enter__()
-        self.running[name] = portal
-        return url
-
-    def stop(self, name: str) -> None:
-        """SIGTERM, as a deployment does: uvicorn closes its sockets and finishes."""
-        self.running.pop(name).__exit__(None, None, None)
-
-    def stop_all(self) -> None:
-        for name in list(self.running):
-            self.stop(name)
-
-    def logs(self) -> str:
-        """The end of every process's log, for a failure message."""
-        return "\n".join(
-            f"== {log.name} ==\n{log.read_text()[-3000:]}"
-            for log in sorted(self.workdir.glob("*.log"))
-        )
 
 
 @contextlib.contextmanager

@@ -3,6 +3,9 @@ times and the API."""
 
 from __future__ import annotations
 
+import datetime as dt
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -161,3 +164,54 @@ def test_waiting_times_api_queries_are_pinned(client, django_assert_num_queries)
     with django_assert_num_queries(4 + 3 * 3 + 9 * 2):
         data = client.get("/api/v1/waiting-times").json()
     assert len(data) == 3
+
+
+def test_the_fall_back_night_keeps_one_day_of_numbers_and_ends_it_at_local_midnight(
+    client, centre, groups, time_machine
+):
+    """The last Sunday of October has 02:30 twice: both belong to that Sunday's numbering.
+    A ticket drawn at 00:30 on Monday (a real 25 hours after Sunday began) starts a new day;
+    Sunday's ticket shows as expired."""
+    a, _ = groups
+    url = reverse("tickets:remote_draw", args=[centre.slug])
+    drawn = []
+    for utc in (
+        dt.datetime(2026, 10, 25, 0, 30, tzinfo=dt.UTC),  # 02:30 CEST
+        dt.datetime(2026, 10, 25, 1, 30, tzinfo=dt.UTC),  # 02:30 CET, an hour later
+        dt.datetime(2026, 10, 25, 22, 59, tzinfo=dt.UTC),  # 23:59 CET
+        dt.datetime(2026, 10, 25, 23, 30, tzinfo=dt.UTC),  # Monday 00:30 CET
+    ):
+        time_machine.move_to(utc)
+        response = client.post(url, {"group": a.pk})
+        assert response.status_code == 302
+        drawn.append(Ticket.objects.get(public_id=response["Location"].split("/")[-2]))
+
+    assert [(t.display, t.day.isoformat()) for t in drawn] == [
+        ("A-001", "2026-10-25"),
+        ("A-002", "2026-10-25"),
+        ("A-003", "2026-10-25"),
+        ("A-001", "2026-10-26"),
+    ]
+    sunday = client.get(reverse("tickets:status", args=[drawn[2].public_id])).content.decode()
+    monday = client.get(reverse("tickets:status", args=[drawn[3].public_id])).content.decode()
+    assert "ist abgelaufen" in sunday
+    assert "ist abgelaufen" not in monday and "Sie sind als Nächstes an der Reihe" in monday
+
+
+def test_the_spring_forward_night_numbers_on_across_the_missing_hour(
+    client, centre, groups, time_machine
+):
+    a, _ = groups
+    url = reverse("tickets:remote_draw", args=[centre.slug])
+    shown = []
+    for utc in (
+        dt.datetime(2026, 3, 29, 0, 59, tzinfo=dt.UTC),  # 01:59 CET
+        dt.datetime(2026, 3, 29, 1, 0, tzinfo=dt.UTC),  # 03:00 CEST, a minute later
+    ):
+        time_machine.move_to(utc)
+        status = client.get(client.post(url, {"group": a.pk})["Location"]).content.decode()
+        shown.append(re.search(r"Wartemarke (A-\d{3})", status).group(1))
+        assert "ist abgelaufen" not in status
+
+    assert shown == ["A-001", "A-002"]
+    assert set(Ticket.objects.values_list("day", flat=True)) == {dt.date(2026, 3, 29)}
