@@ -1,20 +1,24 @@
 """The appointments part of the JSON API (``/api/v1/appointments/…``; buergerbuero/api.py
 mounts it). Read-only open data: which services can be booked where, and the free times.
 Booking stays on the pages (contact data, the confirm step). Fields are a contract within
-version 1: add, never rename or remove."""
+version 1: add, never rename or remove.
+
+Reads are limited per client address and minute (``fairness.API_READS``): over the limit
+the answer is 429 with ``Retry-After`` and a message in English and German."""
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
-from django.http import HttpRequest
+from django.http import HttpRequest, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from ninja import Query, Router, Schema
 
 from buergerbuero.organisation.models import CustomerCentre
 
-from . import selectors, slots
+from . import fairness, selectors, slots
 
 router = Router(tags=["Termine"])
 
@@ -25,6 +29,39 @@ class SlotOut(Schema):
     starts_at: dt.datetime
     ends_at: dt.datetime
     book_url: str
+
+
+class TooManyOut(Schema):
+    detail: str
+    detail_de: str
+    retry_after: int
+
+
+def _read_limited(view):
+    """Count the read against the client address's limit; over it, answer 429."""
+
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs):
+        refusal = fairness.api_read_refused(request)
+        if refusal is None:
+            return view(request, *args, **kwargs)
+        # The API speaks English to developers (like its other errors); the German text is
+        # for an app that shows the message to its users as it is.
+        response = JsonResponse(
+            {
+                "detail": f"Too many requests from your address: at most {refusal.limit} "
+                f"per minute. Please try again in {refusal.retry_after} seconds.",
+                "detail_de": f"Zu viele Anfragen von Ihrer Adresse: höchstens "
+                f"{refusal.limit} pro Minute. Bitte versuchen Sie es in "
+                f"{refusal.retry_after} Sekunden noch einmal.",
+                "retry_after": refusal.retry_after,
+            },
+            status=429,
+        )
+        response["Retry-After"] = str(refusal.retry_after)
+        return response
+
+    return wrapper
 
 
 def _slot(slot: slots.Slot, services) -> dict:
@@ -42,13 +79,14 @@ def _slot(slot: slots.Slot, services) -> dict:
 
 @router.get(
     "/earliest",
-    response=list[SlotOut],
+    response={200: list[SlotOut], 429: TooManyOut},
     summary="Frühester freier Termin je Standort",
     description=(
         "Für die Leistungen (Kürzel, mehrfach: ?services=personalausweis&services=reisepass) "
         "den ersten freien Termin jedes Kundenzentrums, das alle anbietet, der früheste zuerst."
     ),
 )
+@_read_limited
 def earliest(request: HttpRequest, services: list[str] = Query(...)):  # noqa: B008
     chosen = selectors.services_by_slugs(services)
     if not chosen:
@@ -58,9 +96,10 @@ def earliest(request: HttpRequest, services: list[str] = Query(...)):  # noqa: B
 
 @router.get(
     "/centres/{slug}/slots",
-    response=list[SlotOut],
+    response={200: list[SlotOut], 429: TooManyOut},
     summary="Freie Termine eines Standorts an einem Tag",
 )
+@_read_limited
 def centre_slots(
     request: HttpRequest,
     slug: str,

@@ -1,34 +1,31 @@
 """Fair access to scarce appointments besides the release rule and the per-person limit:
-a limit of booking attempts per client address and hour, counted in the cache (Redis in
+limits per client address (``core.rate_limits``), counted in the cache (Redis in
 production, shared by all processes).
 
-Generous on purpose (``APPOINTMENT_BOOKINGS_PER_ADDRESS_HOUR``, default 20): it stops a
-script that books every new slot from one address, not a family or a public library.
+- Booking attempts per hour (``APPOINTMENT_BOOKINGS_PER_ADDRESS_HOUR``, default 20):
+  generous on purpose — it stops a script that books every new slot from one address,
+  not a family or a public library.
+- Reads of free times through the JSON API per minute
+  (``APPOINTMENT_API_READS_PER_ADDRESS_MINUTE``, default 60): a script polling for the
+  release moment gets a 429 with ``Retry-After``; an app or a page showing free times to
+  its users stays far below it.
 """
 
 from __future__ import annotations
 
-import time
-
 from django.conf import settings
-from django.core.cache import cache
 
-from buergerbuero.identity.staff.lockout import client_ip
+from buergerbuero.core.rate_limits import AddressLimit, Refusal
 
-WINDOW_SECONDS = 3600
+BOOKINGS = AddressLimit("appointments:bookings", window_seconds=3600)
+API_READS = AddressLimit("appointments:api-reads", window_seconds=60)
 
 
-def booking_attempt_allowed(request) -> bool:
-    """Count this booking attempt of the client's address; False once over the limit."""
-    limit = settings.APPOINTMENT_BOOKINGS_PER_ADDRESS_HOUR
-    if not limit:
-        return True
-    window = int(time.time() // WINDOW_SECONDS)
-    key = f"appointments:bookings:{client_ip(request)}:{window}"
-    cache.add(key, 0, timeout=WINDOW_SECONDS)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=WINDOW_SECONDS)
-        count = 1
-    return count <= limit
+def booking_attempt_refused(request) -> Refusal | None:
+    """Count this booking attempt of the client's address; a refusal once over the limit."""
+    return BOOKINGS.hit(request, limit=settings.APPOINTMENT_BOOKINGS_PER_ADDRESS_HOUR)
+
+
+def api_read_refused(request) -> Refusal | None:
+    """Count this read of free times through the API; a refusal once over the limit."""
+    return API_READS.hit(request, limit=settings.APPOINTMENT_API_READS_PER_ADDRESS_MINUTE)

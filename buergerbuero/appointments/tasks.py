@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -18,11 +19,19 @@ logger = logging.getLogger("buergerbuero.appointments")
 
 def appointments_remind(now: dt.datetime | None = None) -> dict[str, int]:
     """Remind the holders of tomorrow's booked appointments: an email, and an SMS when a
-    mobile number was given. Each appointment once (``reminder_sent_at`` is claimed with a
-    conditional update, so overlapping runs do not send twice). The manage token is not
+    mobile number was given — from ``APPOINTMENT_REMINDER_TIME`` (local) on; a booking
+    made later that day is reminded by the next run. Each appointment once
+    (``reminder_sent_at`` is claimed with a conditional update, so overlapping runs do
+    not send twice). The manage token is not
     stored, so the reminder points to the confirmation email's link."""
     now = now or timezone.now()
-    tomorrow = local_day(now) + dt.timedelta(days=1)
+    today = local_day(now)
+    if now < utc_at(today, dt.time.fromisoformat(settings.APPOINTMENT_REMINDER_TIME)):
+        # Not in the night: the first run of the day before would otherwise text people
+        # just after midnight. Local time, so the same wall-clock hour on both sides of a
+        # clock change.
+        return {"email": 0, "sms": 0}
+    tomorrow = today + dt.timedelta(days=1)
     due = Appointment.objects.filter(
         state=AppointmentState.BOOKED,
         reminder_sent_at=None,

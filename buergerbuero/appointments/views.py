@@ -182,9 +182,12 @@ def book(request, slug):
     step = request.POST.get("schritt", "")
     if request.method == "POST" and form.is_valid():
         if step == "buchen":
-            if not fairness.booking_attempt_allowed(request):
+            refusal = fairness.booking_attempt_refused(request)
+            if refusal is not None:
                 context["too_many"] = True
-                return render(request, "appointments/book.html", context, status=429)
+                response = render(request, "appointments/book.html", context, status=429)
+                response["Retry-After"] = str(refusal.retry_after)
+                return response
             try:
                 appointment, token = services.appointment_book(
                     centre=place,

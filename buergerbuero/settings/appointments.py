@@ -23,6 +23,12 @@ APPOINTMENT_RELEASE_DAYS = int(
 APPOINTMENT_RELEASE_TIME = env(
     "APPOINTMENT_RELEASE_TIME", "07:00", "Local time (HH:MM) at which a day's slots are released."
 )
+APPOINTMENT_REMINDER_TIME = env(
+    "APPOINTMENT_REMINDER_TIME",
+    "08:00",
+    "Local time (HH:MM) from which the day before an appointment its reminder (email, SMS) "
+    "is sent, by the first hourly housekeeping run after it; not in the night before.",
+)
 APPOINTMENT_MAX_OPEN_PER_PERSON = int(
     env(
         "APPOINTMENT_MAX_OPEN_PER_PERSON",
@@ -37,6 +43,16 @@ APPOINTMENT_BOOKINGS_PER_ADDRESS_HOUR = int(
         "20",
         "Booking attempts per client address and hour (generous: a library or a shared "
         "flat books from one address); 0 switches the limit off.",
+    )
+    or 0
+)
+APPOINTMENT_API_READS_PER_ADDRESS_MINUTE = int(
+    env(
+        "APPOINTMENT_API_READS_PER_ADDRESS_MINUTE",
+        "60",
+        "Reads of free times through the JSON API (/api/v1/appointments/...) per client "
+        "address and minute; over it the API answers 429 with Retry-After. 0 switches the "
+        "limit off.",
     )
     or 0
 )

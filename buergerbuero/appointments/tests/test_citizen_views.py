@@ -108,7 +108,7 @@ def test_bad_contact_data_is_explained_next_to_the_field_and_kept(client, centre
     assert 'id="id_email_error"' in html
     assert "Bitte geben Sie eine E-Mail-Adresse an" in html
     assert "keine Mobilfunknummer" in html
-    assert 'value="Erika Mustermann"' in html
+    assert 'value="Erika Mustermann"' in html and 'value="0221 221-0"' in html
     assert not Appointment.objects.exists()
 
 

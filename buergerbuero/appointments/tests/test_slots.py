@@ -12,7 +12,7 @@ from buergerbuero.appointments.models import CounterPlan
 from buergerbuero.appointments.services import appointment_book
 from buergerbuero.organisation.models import CentreClosure
 
-from .conftest import at, make_centre, released
+from .conftest import BERLIN, at, make_centre, released
 
 pytestmark = pytest.mark.django_db
 
@@ -201,3 +201,45 @@ def test_earliest_anywhere_passes_over_a_full_day(ausweis):
         )
     found = slots.earliest(services=[ausweis], centres=[centre], now=now)
     assert [s.starts_at for s in found] == [at(2027, 1, 25, 8)]
+
+
+@pytest.mark.parametrize(
+    ("day", "release_utc"),
+    [
+        # Released on the Monday after the spring-forward Sunday: 07:00 CEST is 05:00 UTC
+        # (the Friday before was released at 07:00 CET, 06:00 UTC).
+        (dt.date(2026, 5, 11), dt.datetime(2026, 3, 30, 5, 0, tzinfo=dt.UTC)),
+        (dt.date(2026, 5, 8), dt.datetime(2026, 3, 27, 6, 0, tzinfo=dt.UTC)),
+        # Released on the Monday after the fall-back Sunday: 07:00 CET is 06:00 UTC.
+        (dt.date(2026, 12, 7), dt.datetime(2026, 10, 26, 6, 0, tzinfo=dt.UTC)),
+    ],
+)
+def test_the_release_stays_at_seven_local_time_across_a_clock_change(
+    centre, ausweis, settings, day, release_utc
+):
+    settings.APPOINTMENT_RELEASE_DAYS = 42
+    settings.APPOINTMENT_RELEASE_TIME = "07:00"
+    assert slots.release_moment(day) == release_utc
+    assert release_utc.astimezone(BERLIN).strftime("%H:%M") == "07:00"
+    before = release_utc - dt.timedelta(seconds=1)
+    assert slots.slots_on(centre=centre, services=[ausweis], day=day, now=before) == []
+    assert slots.slots_on(centre=centre, services=[ausweis], day=day, now=release_utc)
+
+
+@pytest.mark.parametrize(
+    ("sunday", "seven"),
+    [
+        (dt.date(2026, 3, 29), dt.datetime(2026, 3, 29, 5, 0, tzinfo=dt.UTC)),  # CEST
+        (dt.date(2026, 10, 25), dt.datetime(2026, 10, 25, 6, 0, tzinfo=dt.UTC)),  # CET
+    ],
+)
+def test_on_a_clock_change_sunday_the_next_day_is_released_at_seven_local_time(
+    settings, sunday, seven
+):
+    settings.APPOINTMENT_RELEASE_DAYS = 42
+    settings.APPOINTMENT_RELEASE_TIME = "07:00"
+    in_six_weeks = sunday + dt.timedelta(days=42)
+    assert slots.last_released_day(seven - dt.timedelta(seconds=1)) == in_six_weeks - dt.timedelta(
+        days=1
+    )
+    assert slots.last_released_day(seven) == in_six_weeks
