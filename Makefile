@@ -64,14 +64,19 @@ lock: $(UV) ## Re-pin requirements/*.lock after changing pyproject.toml
 
 $(VENDOR)/.installed: package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
-	rm -rf $(VENDOR) && mkdir -p $(VENDOR)/kern/fonts $(VENDOR)/htmx
+	rm -rf $(VENDOR) && mkdir -p $(VENDOR)/kern/fonts $(VENDOR)/htmx $(VENDOR)/altcha
 	cp node_modules/@kern-ux/native/dist/kern.min.css node_modules/@kern-ux/native/LICENSE.md $(VENDOR)/kern/
 	for weight in Regular Italic Medium SemiBold Bold; do \
 	  cp node_modules/@kern-ux/native/dist/fonts/fira-sans/FiraSans-$$weight.woff2 $(VENDOR)/kern/fonts/; done
 	cp node_modules/htmx.org/dist/htmx.min.js node_modules/htmx.org/LICENSE $(VENDOR)/htmx/
+	@# ALTCHA's "external" build: styles and the proof-of-work worker as files of their own
+	@# (the default build injects both inline, which the Content-Security-Policy refuses).
+	cp node_modules/altcha/dist/external/altcha.min.js node_modules/altcha/dist/external/altcha.css \
+	  node_modules/altcha/dist/workers/pbkdf2.js node_modules/altcha/LICENSE.txt $(VENDOR)/altcha/
+	cp node_modules/altcha/dist/i18n/de.js $(VENDOR)/altcha/altcha-de.js
 	touch $@
 
-assets: $(VENDOR)/.installed ## Copy KERN UX and htmx from npm into static/vendor
+assets: $(VENDOR)/.installed ## Copy KERN UX, htmx and ALTCHA from npm into static/vendor
 
 # What the tests drive for real: chromium (browser tests), clamd (virus scan of uploads),
 # pdftoppm + zbarimg (the QR code on a notice is decoded), HarfBuzz subsetting (PDF speed),

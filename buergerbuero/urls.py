@@ -14,6 +14,12 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("healthz", core_views.health, name="health"),
+    # JSON for the ALTCHA widget; no language prefix (nothing in it is translated).
+    path(
+        "proof-of-work/challenge",
+        core_views.proof_of_work_challenge,
+        name="proof_of_work_challenge",
+    ),
     # SAML endpoints carry no language prefix: the IdP knows one fixed URL per endpoint.
     path("auth/saml/", include("buergerbuero.identity.saml.urls")),
 ]

@@ -9,6 +9,9 @@ production, shared by all processes).
   (``APPOINTMENT_API_READS_PER_ADDRESS_MINUTE``, default 60): a script polling for the
   release moment gets a 429 with ``Retry-After``; an app or a page showing free times to
   its users stays far below it.
+
+The proof of work (``core.proof_of_work``) is checked after the booking limit; submissions
+without one have a much smaller budget of their own (``ALTCHA_NOSCRIPT_PER_ADDRESS_HOUR``).
 """
 
 from __future__ import annotations

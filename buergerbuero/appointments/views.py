@@ -7,7 +7,8 @@ which is only ever POSTed:
 2. ``/termine/standorte/?leistung=…`` — a centre, or the earliest slot anywhere
 3. ``/termine/standort/<slug>/?leistung=…&tag=…`` — a day and a time
 4. ``/termine/standort/<slug>/buchen/?leistung=…&beginn=…`` — contact data (POST), then
-   a review (POST ``schritt=pruefen``), then the booking (POST ``schritt=buchen``)
+   a review (POST ``schritt=pruefen``), then the booking (POST ``schritt=buchen``, with
+   the proof of work of ``core.proof_of_work``; without JavaScript within a small budget)
 5. ``/termine/<public id>/?t=<token>`` — the appointment: confirmation, cancel, move
 """
 
@@ -25,6 +26,7 @@ from django.utils import timezone, translation
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
+from buergerbuero.core import proof_of_work
 from buergerbuero.organisation.hours import local_day
 from buergerbuero.organisation.models import CustomerCentre
 
@@ -188,6 +190,10 @@ def book(request, slug):
                 response = render(request, "appointments/book.html", context, status=429)
                 response["Retry-After"] = str(refusal.retry_after)
                 return response
+            verdict = proof_of_work.request_check(request)
+            if not verdict.accepted:
+                context["proof_refused"] = verdict
+                return render(request, "appointments/review.html", context, status=verdict.status)
             try:
                 appointment, token = services.appointment_book(
                     centre=place,
@@ -276,7 +282,11 @@ def move(request, public_id):
     if request.method == "POST" and context["is_open"]:
         form = MoveForm(request.POST)
         starts_at = _parse_slot(request.POST.get("beginn", "")) if form.is_valid() else None
-        if starts_at is not None:
+        verdict = proof_of_work.request_check(request) if starts_at is not None else None
+        if verdict is not None and not verdict.accepted:
+            context["proof_refused"] = verdict
+            status = verdict.status
+        elif starts_at is not None:
             try:
                 appointment = services.appointment_move(
                     appointment=appointment, starts_at=starts_at, token=token

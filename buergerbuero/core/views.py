@@ -3,6 +3,10 @@ from django.db import connection
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template import loader
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from . import proof_of_work
 
 
 def health(request):
@@ -10,6 +14,13 @@ def health(request):
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return JsonResponse({"status": "ok"})
+
+
+@never_cache
+@require_GET
+def proof_of_work_challenge(request):
+    """A fresh ALTCHA challenge for the widget on the booking and ticket forms."""
+    return JsonResponse(proof_of_work.challenge_create())
 
 
 def bench_ceiling(request):

@@ -19,3 +19,6 @@ TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBacken
 # No connection pool in tests: transactional tests open connections from threads and flush
 # the database; a pool outliving them hands out connections to the wrong database.
 DATABASES["default"].get("OPTIONS", {}).pop("pool", None)  # noqa: F405
+# Proof of work: a few cheap guesses, so a test can solve a challenge by brute force.
+ALTCHA_MAX_NUMBER = 20
+ALTCHA_COST = 1

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from buergerbuero.core import proof_of_work
 from buergerbuero.organisation.hours import centre_status, local_day
 from buergerbuero.organisation.models import CustomerCentre
 
@@ -33,27 +34,35 @@ def _centre_or_404(request, slug):
     return centre, None
 
 
-def _draw(request, centre, source: str):
-    """The POST of the kiosk and the online form: a ticket, or the form with its errors
-    (what was entered stays) or the reason why not. A press the kiosk sends again (same
-    ``draw_key``) gets the ticket it drew, even when the centre has closed meanwhile."""
+def _draw(request, centre, source: str, *, proof: bool = False):
+    """The POST of the kiosk and the online form: (ticket, form, status, refused) — a
+    ticket, or none with the form and its errors (what was entered stays), the centre's
+    status, and with ``proof`` the proof-of-work verdict that refused it. A press sent
+    again (same ``draw_key``) gets the ticket it drew, even when the centre has closed
+    meanwhile and without a second proof of work."""
     status = centre_status(centre)
     form = DrawForm(request.POST, centre=centre)
     if not form.is_valid():
-        return None, form, status
-    if not status.open:
-        key = form.cleaned_data["draw_key"]
-        drawn = key and selectors.ticket_by_draw_key(centre_id=centre.pk, draw_key=key)
-        return drawn or None, form, status
+        return None, form, status, None
+    key = form.cleaned_data["draw_key"]
+    drawn = key and selectors.ticket_by_draw_key(centre_id=centre.pk, draw_key=key)
+    if drawn or not status.open:
+        return drawn or None, form, status, None
+    if proof:
+        # Online, unlike at the kiosk in the hall, a ticket costs a proof of work (or one
+        # of the few submissions an address may make without it).
+        verdict = proof_of_work.request_check(request)
+        if not verdict.accepted:
+            return None, form, status, verdict
     ticket = services.ticket_draw(
         centre=centre,
         group=form.cleaned_data["group"],
         source=source,
         phone=form.cleaned_data["phone"],
         language=get_language() or "de",
-        draw_key=form.cleaned_data["draw_key"],
+        draw_key=key,
     )
-    return ticket, form, status
+    return ticket, form, status, None
 
 
 @never_cache
@@ -62,7 +71,7 @@ def kiosk(request, slug):
     if missing:
         return missing
     if request.method == "POST":
-        ticket, form, status = _draw(request, centre, "kiosk")
+        ticket, form, status, _refused = _draw(request, centre, "kiosk")
         if ticket is not None:
             return redirect("tickets:kiosk_ticket", slug=centre.slug, public_id=ticket.public_id)
     else:
@@ -110,8 +119,9 @@ def remote_draw(request, slug):
     centre, missing = _centre_or_404(request, slug)
     if missing:
         return missing
+    refused = None
     if request.method == "POST":
-        ticket, form, status = _draw(request, centre, "remote")
+        ticket, form, status, refused = _draw(request, centre, "remote", proof=True)
         if ticket is not None:
             messages.success(
                 request, _("Ihre Wartemarke %(n)s ist gezogen.") % {"n": ticket.display}
@@ -123,8 +133,14 @@ def remote_draw(request, slug):
     return render(
         request,
         "tickets/remote_draw.html",
-        {"centre": centre, "form": form, "status": status, "wait": waits.get(centre.pk)},
-        status=400 if request.method == "POST" else 200,
+        {
+            "centre": centre,
+            "form": form,
+            "status": status,
+            "wait": waits.get(centre.pk),
+            "proof_refused": refused,
+        },
+        status=refused.status if refused else 400 if request.method == "POST" else 200,
     )
 
 

@@ -83,9 +83,12 @@ def book(request, slug: str):
         return render(request, "videooffice/appointment_book.html", context)
     if not form.is_valid():
         return render(request, "videooffice/appointment_book.html", context, status=400)
-    if not fairness.booking_attempt_allowed(request):
+    refusal = fairness.booking_attempt_refused(request)
+    if refusal is not None:
         context["too_many"] = True
-        return render(request, "videooffice/appointment_book.html", context, status=429)
+        response = render(request, "videooffice/appointment_book.html", context, status=429)
+        response["Retry-After"] = str(refusal.retry_after)
+        return response
     data = form.cleaned_data
     try:
         appointment, token = appointments.video_appointment_book(

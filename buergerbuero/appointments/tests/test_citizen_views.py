@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from buergerbuero.appointments import services, slots
 from buergerbuero.appointments.models import Appointment
+from buergerbuero.core.testing import altcha_solve
 from buergerbuero.notifications.models import OutgoingEmail
 
 from .conftest import make_centre
@@ -263,3 +264,123 @@ def test_many_bookings_from_one_address_are_stopped_politely(client, centre, aus
     assert response.status_code == 429
     assert "sehr viele Termine gebucht" in html and 'value="Erika Mustermann"' in html
     assert Appointment.objects.count() == 2
+
+
+# The proof of work (core/proof_of_work.py) on the booking step and on moving.
+
+
+def _book(client, centre, slot, **extra):
+    return client.post(
+        book_url(centre, "personalausweis"),
+        {"beginn": param(slot), **CONTACT, "schritt": "buchen", **extra},
+    )
+
+
+def _assert_refused_and_kept(response, status, text):
+    html = response.content.decode()
+    assert response.status_code == status
+    assert text in html and "Ihre Angaben bleiben erhalten." in html
+    # the review page again, the typed data in its hidden fields, ready to send once more
+    assert 'value="Erika Mustermann"' in html and 'value="erika@example.org"' in html
+    assert "Termin verbindlich buchen" in html and "<altcha-widget" in html
+    assert not Appointment.objects.filter(email="erika@example.org").exists()
+
+
+def test_the_review_page_carries_the_widget_and_says_what_it_does(client, centre, ausweis):
+    slot = first_slot(centre, ausweis)
+    html = client.post(
+        book_url(centre, "personalausweis"),
+        {"beginn": param(slot), **CONTACT, "schritt": "pruefen"},
+    ).content.decode()
+
+    assert f'challenge="{reverse("proof_of_work_challenge")}"' in html
+    assert 'language="de"' in html
+    assert "löst Ihr Browser auf dieser Seite eine kleine Rechenaufgabe" in html
+    assert "<noscript>" in html and "höchstens 3 Anfragen pro Stunde" in html
+
+
+def test_a_solved_challenge_books(client, centre, ausweis, settings):
+    settings.ALTCHA_NOSCRIPT_PER_ADDRESS_HOUR = 0  # only the solution can let it through
+    slot = first_slot(centre, ausweis)
+
+    response = _book(client, centre, slot, altcha=altcha_solve(client))
+
+    assert response.status_code == 302
+    assert Appointment.objects.get(email="erika@example.org").starts_at == slot.starts_at
+
+
+def test_a_forged_solution_books_nothing_and_keeps_the_data(client, centre, ausweis, settings):
+    settings.ALTCHA_HMAC_KEY = "somebody else's key"
+    forged = altcha_solve(client)
+    settings.ALTCHA_HMAC_KEY = ""
+
+    response = _book(client, centre, first_slot(centre, ausweis), altcha=forged)
+
+    _assert_refused_and_kept(
+        response, 400, "Die Sicherheitsprüfung Ihres Browsers konnte nicht bestätigt werden."
+    )
+
+
+def test_an_expired_solution_books_nothing_and_keeps_the_data(client, centre, ausweis, settings):
+    settings.ALTCHA_EXPIRY_SECONDS = -1
+    expired = altcha_solve(client)
+
+    response = _book(client, centre, first_slot(centre, ausweis), altcha=expired)
+
+    _assert_refused_and_kept(response, 400, "Die Sicherheitsprüfung ist abgelaufen.")
+
+
+def test_a_solution_used_once_books_nothing_the_second_time(client, centre, ausweis, settings):
+    settings.APPOINTMENT_MAX_OPEN_PER_PERSON = 10
+    solved = altcha_solve(client)
+    first = _book(
+        client, centre, first_slot(centre, ausweis), altcha=solved, email="first@example.org"
+    )
+    assert first.status_code == 302
+
+    response = _book(client, centre, first_slot(centre, ausweis), altcha=solved)
+
+    _assert_refused_and_kept(response, 400, "Diese Sicherheitsprüfung wurde schon verwendet.")
+    assert Appointment.objects.count() == 1
+
+
+def test_without_javascript_a_few_bookings_go_through_then_a_clear_no(
+    client, centre, ausweis, settings
+):
+    settings.ALTCHA_NOSCRIPT_PER_ADDRESS_HOUR = 1
+    settings.APPOINTMENT_MAX_OPEN_PER_PERSON = 10
+    first = _book(client, centre, first_slot(centre, ausweis), email="first@example.org")
+    assert first.status_code == 302
+
+    response = _book(client, centre, first_slot(centre, ausweis))
+
+    _assert_refused_and_kept(
+        response, 429, "Ohne JavaScript nehmen wir von Ihrem Anschluss gerade nichts mehr an."
+    )
+    assert "höchstens 1 Anfrage pro Stunde" in response.content.decode()
+    # with the work done, the same address books at once
+    solved = _book(client, centre, first_slot(centre, ausweis), altcha=altcha_solve(client))
+    assert solved.status_code == 302
+
+
+def test_moving_needs_the_proof_too_and_keeps_the_old_time_when_refused(
+    client, booked, centre, ausweis, settings
+):
+    settings.ALTCHA_NOSCRIPT_PER_ADDRESS_HOUR = 0
+    appointment, token = booked
+    url = f"{reverse('appointments:move', args=[appointment.public_id])}?t={token}"
+    later = slots.next_free(centre=centre, services=[ausweis], after=appointment.starts_at)[-1]
+
+    refused = client.post(url, {"t": token, "beginn": param(later)})
+
+    html = refused.content.decode()
+    assert refused.status_code == 429
+    assert "Ihr Termin wurde nicht verschoben." in html and "<altcha-widget" in html
+    appointment.refresh_from_db()
+    assert appointment.starts_at != later.starts_at
+
+    moved = client.post(url, {"t": token, "beginn": param(later), "altcha": altcha_solve(client)})
+
+    assert moved.status_code == 302
+    appointment.refresh_from_db()
+    assert appointment.starts_at == later.starts_at

@@ -9,6 +9,7 @@ import re
 import pytest
 from django.urls import reverse
 
+from buergerbuero.core.testing import altcha_solve
 from buergerbuero.tickets import services
 from buergerbuero.tickets.models import Ticket, TicketState
 
@@ -101,6 +102,53 @@ def test_remote_draw_without_a_choice_says_what_is_missing(client, centre, group
     assert "Bitte wählen Sie Ihr Anliegen aus." in html
     assert "Bitte geben Sie eine Mobilfunknummer an" in html
     assert 'value="x"' in html
+
+
+def test_remote_draw_with_a_solved_challenge_draws(client, centre, groups, settings):
+    settings.ALTCHA_NOSCRIPT_PER_ADDRESS_HOUR = 0  # only the solution can let it through
+    a, _ = groups
+    url = reverse("tickets:remote_draw", args=[centre.slug])
+    assert "<altcha-widget" in client.get(url).content.decode()
+
+    response = client.post(url, {"group": a.pk, "altcha": altcha_solve(client)})
+
+    assert response.status_code == 302
+    assert Ticket.objects.filter(source="remote").count() == 1
+
+
+def test_remote_draw_refuses_a_bad_solution_and_keeps_the_number(client, centre, groups):
+    a, _ = groups
+
+    response = client.post(
+        reverse("tickets:remote_draw", args=[centre.slug]),
+        {"group": a.pk, "phone": "0171 1234567", "altcha": "Zm9yZ2Vk"},
+    )
+
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert "Die Sicherheitsprüfung Ihres Browsers konnte nicht bestätigt werden." in html
+    assert "Es wurde keine Wartemarke gezogen." in html and 'value="0171 1234567"' in html
+    assert not Ticket.objects.filter(source="remote").exists()
+
+
+def test_without_javascript_the_online_draw_has_a_small_budget_the_kiosk_none(
+    client, centre, groups, settings
+):
+    settings.ALTCHA_NOSCRIPT_PER_ADDRESS_HOUR = 1
+    a, _ = groups
+    url = reverse("tickets:remote_draw", args=[centre.slug])
+    assert client.post(url, {"group": a.pk}).status_code == 302
+
+    response = client.post(url, {"group": a.pk, "phone": "0171 1234567"})
+
+    html = response.content.decode()
+    assert response.status_code == 429
+    assert "Ohne JavaScript nehmen wir von Ihrem Anschluss gerade nichts mehr an." in html
+    assert 'value="0171 1234567"' in html
+    assert Ticket.objects.filter(source="remote").count() == 1
+    # the kiosk in the hall needs no proof: the person stands in front of it
+    kiosk = client.post(reverse("tickets:kiosk", args=[centre.slug]), {"group": a.pk})
+    assert kiosk.status_code == 302
 
 
 def test_status_page_says_which_counter_when_called(client, centre, groups, counters):
