@@ -23,6 +23,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from buergerbuero.appointments import fairness
 from buergerbuero.appointments.services import SlotTaken
 from buergerbuero.appointments.slots import parse_slot_param, release_rule, slot_param
+from buergerbuero.core import proof_of_work
 
 from . import appointments, services
 from .forms import AppointmentForm
@@ -89,6 +90,10 @@ def book(request, slug: str):
         response = render(request, "videooffice/appointment_book.html", context, status=429)
         response["Retry-After"] = str(refusal.retry_after)
         return response
+    verdict = proof_of_work.request_check(request)
+    if not verdict.accepted:
+        context["proof_refused"] = verdict
+        return render(request, "videooffice/appointment_book.html", context, status=verdict.status)
     data = form.cleaned_data
     try:
         appointment, token = appointments.video_appointment_book(

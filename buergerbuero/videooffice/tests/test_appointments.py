@@ -418,3 +418,55 @@ def test_an_appointment_knock_may_come_before_the_hour_opens(bauaufsicht, citize
     appointment, _url = _due_appointment(bauaufsicht, starts_in_minutes=5)
     knock = appointments.video_appointment_enter(appointment, citizens().request())
     assert knock.state == KnockState.KNOCKING
+
+
+def _book_url(office):
+    slot = appointments.days_with_slots(office)[0][1][0]
+    param = slot.starts_at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%MZ")
+    return reverse("videooffice:appointment_book", args=[office.slug]) + f"?beginn={param}"
+
+
+def test_a_solved_proof_of_work_books_and_a_reused_one_does_not(client, open_office, settings):
+    from buergerbuero.core.testing import altcha_solve
+
+    settings.ALTCHA_NOSCRIPT_PER_ADDRESS_HOUR = 0  # only a solution lets a booking through
+    page = client.get(_book_url(open_office)).content.decode()
+    assert "<altcha-widget" in page
+    solved = altcha_solve(client)
+
+    booked = client.post(_book_url(open_office), {**CONTACT, "altcha": solved})
+    again = client.post(
+        _book_url(open_office), {**CONTACT, "email": "b@example.org", "altcha": solved}
+    )
+    without = client.post(_book_url(open_office), {**CONTACT, "email": "c@example.org"})
+
+    assert booked.status_code == 302
+    assert again.status_code == 400
+    assert "Diese Sicherheitsprüfung wurde schon verwendet." in again.content.decode()
+    assert without.status_code == 429
+    assert "Ohne JavaScript nehmen wir von Ihrem Anschluss gerade nichts mehr an." in (
+        without.content.decode()
+    )
+    assert 'value="Erika Mustermann"' in without.content.decode()
+    assert VideoAppointment.objects.count() == 1
+
+
+def test_many_bookings_from_one_address_are_stopped_with_the_data_kept(
+    client, open_office, settings
+):
+    settings.APPOINTMENT_BOOKINGS_PER_ADDRESS_HOUR = 2
+    settings.ALTCHA_NOSCRIPT_PER_ADDRESS_HOUR = 10
+    for i in range(2):
+        response = client.post(_book_url(open_office), {**CONTACT, "email": f"p{i}@example.org"})
+        assert response.status_code == 302
+
+    refused = client.post(_book_url(open_office), {**CONTACT, "email": "p3@example.org"})
+
+    html = refused.content.decode()
+    assert refused.status_code == 429 and int(refused["Retry-After"]) > 0
+    assert "sehr viele Termine gebucht" in html and 'value="p3@example.org"' in html
+    assert VideoAppointment.objects.count() == 2
+    other = Client(REMOTE_ADDR="203.0.113.9")
+    assert (
+        other.post(_book_url(open_office), {**CONTACT, "email": "x@example.org"}).status_code == 302
+    )
