@@ -51,7 +51,9 @@ class BookableService(models.Model):
                 fields=["centre", "service"], name="bookable_service_once_per_centre"
             ),
             models.CheckConstraint(
-                condition=models.Q(minutes__gt=0), name="bookable_service_minutes_positive"
+                condition=models.Q(minutes__gt=0),
+                name="bookable_service_minutes_positive",
+                violation_error_message=_("Die Dauer muss mindestens eine Minute betragen."),
             ),
         ]
 
@@ -93,10 +95,14 @@ class CounterPlan(models.Model):
             models.CheckConstraint(
                 condition=models.Q(ends__gt=models.F("starts")),
                 name="counter_plan_ends_after_starts",
+                violation_error_message=_("„bis“ muss nach „von“ liegen."),
             ),
             models.CheckConstraint(
                 condition=models.Q(counters__gt=0, first_counter__gt=0),
                 name="counter_plan_counters_positive",
+                violation_error_message=_(
+                    "Es muss mindestens ein Schalter sein, und Schalternummern beginnen bei 1."
+                ),
             ),
         ]
 
