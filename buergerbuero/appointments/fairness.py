@@ -17,7 +17,9 @@ without one have a much smaller budget of their own (``ALTCHA_NOSCRIPT_PER_ADDRE
 from __future__ import annotations
 
 from django.conf import settings
+from django.shortcuts import render
 
+from buergerbuero.core import proof_of_work
 from buergerbuero.core.rate_limits import AddressLimit, Refusal
 
 BOOKINGS = AddressLimit("appointments:bookings", window_seconds=3600)
@@ -32,3 +34,20 @@ def booking_attempt_refused(request) -> Refusal | None:
 def api_read_refused(request) -> Refusal | None:
     """Count this read of free times through the API; a refusal once over the limit."""
     return API_READS.hit(request, limit=settings.APPOINTMENT_API_READS_PER_ADDRESS_MINUTE)
+
+
+def booking_refused_page(request, context: dict, *, template: str, proof_template: str = ""):
+    """The page that says why a booking POST may not go on — too many attempts from this
+    address (429 with ``Retry-After``, ``too_many`` in ``context``) or no acceptable proof
+    of work (``proof_refused``, on ``proof_template``, default ``template``) — or None."""
+    refusal = booking_attempt_refused(request)
+    if refusal is not None:
+        context["too_many"] = True
+        response = render(request, template, context, status=429)
+        response["Retry-After"] = str(refusal.retry_after)
+        return response
+    verdict = proof_of_work.request_check(request)
+    if not verdict.accepted:
+        context["proof_refused"] = verdict
+        return render(request, proof_template or template, context, status=verdict.status)
+    return None

@@ -184,16 +184,14 @@ def book(request, slug):
     step = request.POST.get("schritt", "")
     if request.method == "POST" and form.is_valid():
         if step == "buchen":
-            refusal = fairness.booking_attempt_refused(request)
-            if refusal is not None:
-                context["too_many"] = True
-                response = render(request, "appointments/book.html", context, status=429)
-                response["Retry-After"] = str(refusal.retry_after)
-                return response
-            verdict = proof_of_work.request_check(request)
-            if not verdict.accepted:
-                context["proof_refused"] = verdict
-                return render(request, "appointments/review.html", context, status=verdict.status)
+            refused = fairness.booking_refused_page(
+                request,
+                context,
+                template="appointments/book.html",
+                proof_template="appointments/review.html",
+            )
+            if refused is not None:
+                return refused
             try:
                 appointment, token = services.appointment_book(
                     centre=place,

@@ -93,9 +93,7 @@ def challenge_create() -> dict:
 
 def solution_check(payload: str) -> Verdict:
     """Check one solution from the widget; a valid one is used up by this check."""
-    result = altcha.verify_solution(
-        payload, _hmac_key(), hmac_key_secret=_key_signature_key()
-    )
+    result = altcha.verify_solution(payload, _hmac_key(), hmac_key_secret=_key_signature_key())
     if result.expired:
         return Verdict.EXPIRED
     if not result.verified:

@@ -23,7 +23,6 @@ from django.views.decorators.http import require_http_methods, require_POST
 from buergerbuero.appointments import fairness
 from buergerbuero.appointments.services import SlotTaken
 from buergerbuero.appointments.slots import parse_slot_param, release_rule, slot_param
-from buergerbuero.core import proof_of_work
 
 from . import appointments, services
 from .forms import AppointmentForm
@@ -84,16 +83,11 @@ def book(request, slug: str):
         return render(request, "videooffice/appointment_book.html", context)
     if not form.is_valid():
         return render(request, "videooffice/appointment_book.html", context, status=400)
-    refusal = fairness.booking_attempt_refused(request)
-    if refusal is not None:
-        context["too_many"] = True
-        response = render(request, "videooffice/appointment_book.html", context, status=429)
-        response["Retry-After"] = str(refusal.retry_after)
-        return response
-    verdict = proof_of_work.request_check(request)
-    if not verdict.accepted:
-        context["proof_refused"] = verdict
-        return render(request, "videooffice/appointment_book.html", context, status=verdict.status)
+    refused = fairness.booking_refused_page(
+        request, context, template="videooffice/appointment_book.html"
+    )
+    if refused is not None:
+        return refused
     data = form.cleaned_data
     try:
         appointment, token = appointments.video_appointment_book(

@@ -1,8 +1,8 @@
 """The ALTCHA widget and its refusal message in a form's template (core/proof_of_work.py).
 
-    {% load proof_of_work %}
-    {% proof_refused proof_refused nothing_done=_("Es wurde nichts gebucht.") %}
-    <form method="post" novalidate> … {% proof_of_work_widget %} … </form>
+{% load proof_of_work %}
+{% proof_refused proof_refused nothing_done=_("Es wurde nichts gebucht.") %}
+<form method="post" novalidate> … {% proof_of_work_widget %} … </form>
 """
 
 from django import template
