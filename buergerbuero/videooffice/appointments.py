@@ -309,20 +309,24 @@ def video_appointment_enter(appointment: VideoAppointment, request) -> Knock:
         raise services.KnockRefused(
             "over", _("Die Zeit dieses Termins ist vorbei. Sie können einen neuen buchen.")
         )
-    current = appointment.knock
-    if current is not None and current.state in ACTIVE_KNOCK_STATES:
-        services.knock_adopt(request, current)
-        return current
-    knock = services.knock_create(
-        office=appointment.office,
-        request=request,
-        concern=appointment.concern,
-        language=appointment.language,
-        mode=appointment.mode,
-        priority=Knock.PRIORITY_APPOINTMENT,
-        consent_at=appointment.consent_at,
-    )
-    VideoAppointment.objects.filter(pk=appointment.pk).update(knock=knock, state=State.ENTERED)
+    with transaction.atomic():
+        # The appointment's row is locked: the link opened in two browsers at once gives
+        # one knock, which the second adopts.
+        locked = VideoAppointment.objects.select_for_update(of=("self",)).select_related("knock")
+        current = locked.get(pk=appointment.pk).knock
+        if current is not None and current.state in ACTIVE_KNOCK_STATES:
+            services.knock_adopt(request, current)
+            return current
+        knock = services.knock_create(
+            office=appointment.office,
+            request=request,
+            concern=appointment.concern,
+            language=appointment.language,
+            mode=appointment.mode,
+            priority=Knock.PRIORITY_APPOINTMENT,
+            consent_at=appointment.consent_at,
+        )
+        VideoAppointment.objects.filter(pk=appointment.pk).update(knock=knock, state=State.ENTERED)
     appointment.knock, appointment.state = knock, State.ENTERED
     logger.info("video: appointment %s entered the waiting room", appointment.public_id)
     return knock
