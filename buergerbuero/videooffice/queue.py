@@ -1,7 +1,9 @@
 """Reading an office's queue: who waits in which order, and how long it will probably take.
 
 The order is ``(-priority, queue_at, pk)``: a citizen whose caseworker was lost mid-call
-comes back with priority 1, ahead of everyone; otherwise first come, first served.
+comes back with ``Knock.PRIORITY_RETURNED``, ahead of everyone; the holder of a video
+appointment that is due knocks with ``PRIORITY_APPOINTMENT``, ahead of the walk-ins;
+otherwise first come, first served.
 
 The estimated wait is ``position × average call length ÷ caseworkers available``, the
 average taken over the office's last :data:`RECENT_CALLS` finished calls (calls shorter
