@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import time
+from time import monotonic
 from importlib import import_module
 from urllib.parse import parse_qs
 
@@ -364,15 +364,15 @@ class DashboardConsumer(VideoConsumer):
             await self.close(code=CLOSE_FORBIDDEN)
             return
         self.user_id = user.pk
-        self.checked_at = time.monotonic()
+        self.checked_at = monotonic()
         for office_id in offices:
             group = live.staff_group(office_id)
             await self.channel_layer.group_add(group, self.channel_name)
             self.groups.append(group)
 
     async def queue_staff(self, message: dict) -> None:
-        if time.monotonic() - self.checked_at > DASHBOARD_RECHECK_SECONDS:
-            self.checked_at = time.monotonic()
+        if monotonic() - self.checked_at > DASHBOARD_RECHECK_SECONDS:
+            self.checked_at = monotonic()
             if not await self._still_allowed():
                 await self.close(code=CLOSE_FORBIDDEN)
                 return
@@ -483,7 +483,7 @@ class CallConsumer(VideoConsumer):
         call, role = spent
         self.call_pk, self.role = call.pk, role
         self.call_public_id = call.public_id
-        self.allowance, self.allowance_at = float(SIGNALS_PER_SECOND), time.monotonic()
+        self.allowance, self.allowance_at = float(SIGNALS_PER_SECOND), monotonic()
         group = live.call_group(call.pk)
         await self.channel_layer.group_add(group, self.channel_name)
         self.groups.append(group)
@@ -537,7 +537,7 @@ class CallConsumer(VideoConsumer):
         )
 
     def _within_rate(self) -> bool:
-        now = time.monotonic()
+        now = monotonic()
         self.allowance = min(
             float(SIGNALS_PER_SECOND),
             self.allowance + (now - self.allowance_at) * SIGNALS_PER_SECOND,
