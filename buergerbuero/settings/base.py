@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "buergerbuero.videooffice",
     "buergerbuero.tickets",
     "buergerbuero.appointments",
+    "buergerbuero.chat",
     "django_tasks",
     "django_tasks_db",
     # Staff: second factor (TOTP and one-time backup codes) and brute-force protection.
@@ -404,6 +405,7 @@ DEMO_MODE = env_bool(
 # Each area keeps its settings in its own module.
 from .accounts import *  # noqa: E402, F403
 from .appointments import *  # noqa: E402, F403
+from .chat import *  # noqa: E402, F403
 from .oidc import *  # noqa: E402, F403
 from .proof_of_work import *  # noqa: E402, F403
 from .saml import *  # noqa: E402, F403

@@ -1,0 +1,187 @@
+"""The chatbot's reply to one message: the services it most likely means, an answer built
+from the catalog's own texts and live data, and what the citizen can do next.
+
+The answer states nothing the catalog or the live data does not say: fees, documents and
+steps are the catalog's texts, quoted. When the bot is unsure it says so, names the two or
+three likeliest services and offers a human. Nothing of the message is stored or logged.
+
+Usage::
+
+    from buergerbuero.chat.engine import reply
+    answer = reply("Mein Perso läuft ab", page_language="de")
+    answer.services[0].slug  # "personalausweis"
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from buergerbuero.catalog.next_steps import next_steps_for
+from buergerbuero.catalog.text_analysis import content_words
+
+from . import intents
+from .language import Languages, languages
+from .retrieval import Ranking, chat_index
+
+MAX_MESSAGE_CHARS = 2000
+_ALTERNATIVES = 3
+# Two services this close to each other are both offered, even when the bot is sure
+# the message is about city services ("Ummelden nach Umzug": moving in or within Köln).
+_CLOSE_SECOND = 0.03
+
+
+@dataclass(frozen=True)
+class ServiceHit:
+    slug: str
+    score: float
+    name: str
+    url: str
+
+
+@dataclass(frozen=True)
+class Action:
+    kind: str  # online | appointment | video | external | service | contact | ticket | status
+    label: str
+    url: str
+
+
+@dataclass(frozen=True)
+class Reply:
+    answer: str  # plain text; paragraphs separated by blank lines
+    services: list[ServiceHit]
+    confident: bool
+    actions: list[Action]
+    lang: str  # the language of the answer
+    note: str = ""  # in the citizen's language, when the answer is in another one
+    intent: str = "service"  # service | off_topic | unclear | a live-data intent
+    facts: dict = field(default_factory=dict)  # what the answer was built from
+
+
+class MessageRejected(ValueError):
+    """The message cannot be answered at all (empty, too long); ``str()`` says why."""
+
+
+def reply(message: str, *, page_language: str = "de", user=None) -> Reply:
+    text = " ".join((message or "").split())
+    if not text:
+        raise MessageRejected(_("Bitte schreiben Sie eine Frage."))
+    if len(text) > MAX_MESSAGE_CHARS:
+        raise MessageRejected(
+            _("Bitte fassen Sie Ihre Frage kürzer (höchstens %(n)s Zeichen).")
+            % {"n": f"{MAX_MESSAGE_CHARS:,}".replace(",", ".")}
+        )
+    langs = languages(text, page_language=page_language)
+    index = chat_index()
+    ranking = index.rank(text)
+    with translation.override(langs.answer):
+        hits = [_hit(index.snapshot.by_id[h.service_id], h.score) for h in ranking.hits]
+        live = intents.answer(text, ranking=ranking, hits=hits, user=user)
+        if live is not None:
+            return Reply(
+                answer=live.answer,
+                services=hits,
+                confident=live.confident,
+                actions=live.actions,
+                lang=langs.answer,
+                note=langs.note,
+                intent=live.intent,
+                facts=live.facts,
+            )
+        if not ranking.on_topic or not hits:
+            return _not_for_me(text, ranking, hits, langs)
+        return _service_answer(index.snapshot.by_id, ranking, hits, langs)
+
+
+def _hit(service, score: float) -> ServiceHit:
+    return ServiceHit(
+        slug=service.slug, score=score, name=service.name, url=service.get_absolute_url()
+    )
+
+
+def _human_actions() -> list[Action]:
+    return [
+        Action(
+            "video",
+            _("Mit einer Mitarbeiterin oder einem Mitarbeiter sprechen (Video)"),
+            reverse("videooffice:offices"),
+        ),
+        Action("contact", _("Kontakt aufnehmen"), reverse("pages:kontakt")),
+    ]
+
+
+def _not_for_me(text: str, ranking: Ranking, hits: list[ServiceHit], langs: Languages) -> Reply:
+    if not content_words(text) and not ranking.semantic or not hits:
+        answer = _(
+            "Das habe ich leider nicht verstanden. Schreiben Sie mir bitte in ein paar Worten, "
+            "was Sie erledigen möchten – zum Beispiel „Personalausweis beantragen“ oder "
+            "„Hund anmelden“."
+        )
+        intent = "unclear"
+    else:
+        answer = _(
+            "Dabei kann ich Ihnen leider nicht helfen. Ich beantworte Fragen zu den "
+            "Leistungen der Stadt Köln: Ausweise, Anmeldung, Urkunden, Termine und mehr. "
+            "Wenn Sie doch eine Leistung der Stadt suchen: Vielleicht passt eine dieser?"
+        )
+        intent = "off_topic"
+    return Reply(
+        answer=answer,
+        services=hits[:_ALTERNATIVES],
+        confident=False,
+        actions=_human_actions(),
+        lang=langs.answer,
+        note=langs.note,
+        intent=intent,
+    )
+
+
+def _service_answer(by_id, ranking: Ranking, hits: list[ServiceHit], langs: Languages) -> Reply:
+    best = by_id[ranking.hits[0].service_id]
+    close = [h for h in hits[1:_ALTERNATIVES] if hits[0].score - h.score <= _CLOSE_SECOND]
+    paragraphs = [
+        _("Das passt am besten: %(name)s.") % {"name": best.name},
+        best.teaser,
+    ]
+    if best.fees:
+        paragraphs.append(_("Gebühren: %(fees)s") % {"fees": best.fees})
+    documents = [d.name for d in best.documents.all()]
+    if documents:
+        paragraphs.append(
+            _("Das brauchen Sie:") + "\n" + "\n".join(f"– {name}" for name in documents)
+        )
+    if best.processing_time:
+        paragraphs.append(_("Bearbeitungsdauer: %(time)s") % {"time": best.processing_time})
+    if close:
+        paragraphs.append(
+            _("Oder meinen Sie: %(names)s?") % {"names": ", ".join(h.name for h in close)}
+        )
+    actions = [Action(step.channel, step.label, step.url) for step in next_steps_for(best)]
+    actions.append(
+        Action(
+            "service",
+            _("Alle Informationen: %(name)s") % {"name": best.name},
+            best.get_absolute_url(),
+        )
+    )
+    return Reply(
+        answer="\n\n".join(p for p in paragraphs if p),
+        services=hits,
+        confident=True,
+        actions=actions,
+        lang=langs.answer,
+        note=langs.note,
+        intent="service",
+        facts={
+            "service": best.slug,
+            "name": best.name,
+            "teaser": best.teaser,
+            "fees": best.fees,
+            "documents": documents,
+            "processing_time": best.processing_time,
+            "url": best.get_absolute_url(),
+        },
+    )

@@ -1,0 +1,166 @@
+"""From a citizen's words to the services they most likely mean.
+
+Two signals, added up per service:
+
+- **Meaning**: the message's sentence embedding (``embeddings.py``) against several short
+  texts of each service — its name with its keywords and teaser, each keyword alone, the
+  start of its description, its easy-language text — in German and English. The service
+  counts with its closest text. This is what understands "Mein alter Golf kommt auf den
+  Schrottplatz" and questions in Turkish, Ukrainian or Arabic.
+- **Words**: the catalog's own keyword search (``catalog/search.py``: BM25 over stems,
+  compounds, typos and the editors' synonyms), scaled so its best hit counts 1. It keeps
+  exact terms ("Halteverbotszone", "WBS") from being outvoted by near meanings.
+
+A message is *on topic* when its closest service is nearer in meaning than the nearest
+example of what the bot is not for (``off_topic.py``). Without the embedding model only
+the words count, and a message is on topic when enough of its words match one service.
+The weights and thresholds were chosen on the development questions and are reported
+with the evaluation in ``docs/chatbot.md``; ``bench/chat_eval`` measures them.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+import numpy as np
+from django.conf import settings
+
+from buergerbuero.catalog.snapshot import CatalogSnapshot, catalog_snapshot
+from buergerbuero.catalog.text_analysis import content_words
+
+from . import embeddings, off_topic
+
+# How much the keyword search adds to the similarity of meaning (which lies in about
+# 0.1–0.7 for related texts). 0.15–0.5 all gave within 2 points of each other on the
+# development questions.
+WORDS_WEIGHT = 0.3
+# A message is on topic when its closest service is at least this much nearer in meaning
+# than the closest off-topic example, and at least FLOOR near at all.
+ON_TOPIC_MARGIN = 0.0
+ON_TOPIC_FLOOR = 0.15
+# Without embeddings: the share of the message's content words the best service matches.
+WORDS_ONLY_COVERAGE = 0.5
+_DESCRIPTION_CHARS = 400
+_EASY_LANGUAGE_CHARS = 500
+
+
+@dataclass(frozen=True)
+class Ranked:
+    service_id: int
+    score: float  # 0..1, comparable between services of one message only
+
+
+@dataclass(frozen=True)
+class Ranking:
+    hits: list[Ranked]  # best first
+    on_topic: bool
+    semantic: bool  # whether meaning counted (the model was loaded)
+
+
+def _passages(service, languages: list[str]) -> list[str]:
+    texts = []
+    for lang in languages:
+        name = getattr(service, f"name_{lang}", "") or ""
+        if not name:
+            continue
+        keywords = [
+            k.strip() for k in (getattr(service, f"keywords_{lang}", "") or "").splitlines()
+        ]
+        keywords = [k for k in keywords if k]
+        teaser = getattr(service, f"teaser_{lang}", "") or ""
+        texts.append(f"{name}. {', '.join(keywords)}. {teaser}")
+        texts.extend(keywords)
+        description = getattr(service, f"description_{lang}", "") or ""
+        if description:
+            texts.append(description[:_DESCRIPTION_CHARS])
+    easy = getattr(service, "easy_language_de", "") or ""
+    if easy:
+        texts.append(easy[:_EASY_LANGUAGE_CHARS])
+    return texts
+
+
+@dataclass
+class ChatIndex:
+    snapshot: CatalogSnapshot
+    service_ids: list[int]
+    encoder: embeddings.Encoder | None
+    vectors: np.ndarray | None = None  # one row per passage
+    owners: np.ndarray | None = None  # the position in service_ids of each row's service
+    off_topic: np.ndarray | None = None
+
+    @classmethod
+    def build(cls, snapshot: CatalogSnapshot) -> ChatIndex:
+        service_ids = sorted(snapshot.by_id)
+        index = cls(snapshot=snapshot, service_ids=service_ids, encoder=embeddings.encoder())
+        if index.encoder is not None:
+            languages = [code for code, _ in settings.LANGUAGES]
+            texts, owners = [], []
+            for position, service_id in enumerate(service_ids):
+                for text in _passages(snapshot.by_id[service_id], languages):
+                    texts.append(text)
+                    owners.append(position)
+            index.vectors = index.encoder.encode(texts)
+            index.owners = np.asarray(owners)
+            index.off_topic = index.encoder.encode(list(off_topic.EXAMPLES))
+        return index
+
+    def rank(self, message: str, *, limit: int = 5) -> Ranking:
+        if not self.service_ids:
+            return Ranking(hits=[], on_topic=False, semantic=False)
+        position_of = {sid: i for i, sid in enumerate(self.service_ids)}
+        words = np.zeros(len(self.service_ids), dtype=np.float32)
+        matched = 0.0
+        for hit in self.snapshot.index.search(message, limit=len(self.service_ids)):
+            words[position_of[hit.service_id]] = hit.score
+        if words.max() > 0:
+            words /= words.max()
+        if self.encoder is None or self.vectors is None:
+            query_words = content_words(message)
+            matched = _coverage(self.snapshot, message, query_words)
+            order = np.argsort(-words, kind="stable")
+            hits = [
+                Ranked(self.service_ids[i], round(float(words[i]), 4))
+                for i in order[:limit]
+                if words[i] > 0
+            ]
+            return Ranking(hits=hits, on_topic=matched >= WORDS_ONLY_COVERAGE, semantic=False)
+        query = self.encoder.encode([message])[0]
+        closest = np.full(len(self.service_ids), -1.0, dtype=np.float32)
+        np.maximum.at(closest, self.owners, self.vectors @ query)
+        nearest_off_topic = float((self.off_topic @ query).max())
+        combined = np.clip(closest, 0.0, None) + WORDS_WEIGHT * words
+        order = np.argsort(-combined, kind="stable")[:limit]
+        best = float(closest.max())
+        hits = [
+            Ranked(self.service_ids[i], round(float(combined[i]) / (1 + WORDS_WEIGHT), 4))
+            for i in order
+        ]
+        on_topic = best >= max(nearest_off_topic + ON_TOPIC_MARGIN, ON_TOPIC_FLOOR)
+        return Ranking(hits=hits, on_topic=on_topic, semantic=True)
+
+
+def _coverage(snapshot: CatalogSnapshot, message: str, query_words: list[str]) -> float:
+    """The share of the message's content words that find any service on their own."""
+    if not query_words:
+        return 0.0
+    found = sum(1 for word in query_words if snapshot.index.search(word, limit=1))
+    return found / len(query_words)
+
+
+_lock = threading.Lock()
+_index: ChatIndex | None = None
+
+
+def chat_index() -> ChatIndex:
+    """This process's index over the current catalog snapshot (rebuilt with it; texts
+    embedded before are not embedded again)."""
+    global _index
+    snapshot = catalog_snapshot()
+    current = _index
+    if current is not None and current.snapshot is snapshot:
+        return current
+    with _lock:
+        if _index is None or _index.snapshot is not snapshot:
+            _index = ChatIndex.build(snapshot)
+        return _index
