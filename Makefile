@@ -31,9 +31,7 @@ worker: install migrate ## Run only the background task worker (`make run` start
 
 test: install chromium ## Run the whole suite (SQLite; PostgreSQL too where DATABASE_URL is set)
 	$(MAKE) --no-print-directory lint
-	env -u DATABASE_URL $(VENV)/bin/pytest
-	@# The browser tests run the product on its own SQLite file: once is enough.
-	@if [ -n "$$DATABASE_URL" ]; then echo "== again on $$DATABASE_URL =="; $(VENV)/bin/pytest -p no:cacheprovider -m "not e2e"; fi
+	scripts/test-passes
 
 lint: install ## ruff, and a check that every model change has its migration
 	$(VENV)/bin/ruff check .

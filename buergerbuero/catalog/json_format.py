@@ -56,6 +56,11 @@ class KeywordLists(_Strict):
     en: list[Annotated[str, StringConstraints(max_length=100)]] = []
 
 
+class QuestionLists(_Strict):
+    de: list[Annotated[str, StringConstraints(max_length=200)]] = []
+    en: list[Annotated[str, StringConstraints(max_length=200)]] = []
+
+
 class DepartmentIn(_Strict):
     slug: Slug
     name: Name
@@ -89,6 +94,7 @@ class ServiceIn(_Strict):
     legal_basis: Text = Field(default_factory=Text)
     processing_time: ShortText = Field(default_factory=ShortText)
     keywords: KeywordLists = Field(default_factory=KeywordLists)
+    questions: QuestionLists = Field(default_factory=QuestionLists)
     documents: list[DocumentName] = []
     department: Slug
     trust_level: Literal["low", "substantial", "high"] = TrustLevel.LOW.value

@@ -77,6 +77,14 @@ class Service(models.Model):
         blank=True,
         help_text=_("Ein Begriff pro Zeile, auch umgangssprachlich (z. B. Perso, Knöllchen)."),
     )
+    questions = models.TextField(
+        _("Beispielfragen für den Chatbot"),
+        blank=True,
+        help_text=_(
+            "Eine Frage pro Zeile, so wie Bürgerinnen und Bürger sie stellen, auch ohne den "
+            "Namen der Leistung (z. B. „Unser Hund ist gestorben, was muss ich tun?“)."
+        ),
+    )
     department = models.ForeignKey(
         Department, on_delete=models.PROTECT, related_name="services", verbose_name=_("Amt")
     )

@@ -92,9 +92,12 @@ class SearchIndex:
         self._sorted_vocabulary = sorted(self._vocabulary)
         self._average_length = sum(self.lengths.values()) / max(len(self.lengths), 1)
 
-    def expand(self, word: str, *, is_last: bool) -> list[tuple[str, float]]:
-        """The index terms a query word stands for, each with how much it counts."""
+    def expand(self, word: str, *, is_last: bool, exact: bool = False) -> list[tuple[str, float]]:
+        """The index terms a query word stands for, each with how much it counts.
+        ``exact``: only the word's own stem (no compound parts, typos or prefixes)."""
         term = stem(word)
+        if exact:
+            return [(term, 1.0)] if term in self._vocabulary else []
         if term in self._vocabulary:
             expansions = [(term, 1.0)]
         else:
@@ -124,7 +127,9 @@ class SearchIndex:
             found.append(candidate)
         return found
 
-    def search(self, query: str, *, limit: int = 20) -> list[SearchHit]:
+    def search(self, query: str, *, limit: int = 20, exact: bool = False) -> list[SearchHit]:
+        """Services for ``query``, best first. ``exact``: match words by their stems only,
+        for text in another language whose words would otherwise pass for German typos."""
         query_words = content_words(query[:MAX_QUERY_LENGTH])[:_MAX_QUERY_TERMS]
         if not query_words or not self.lengths:
             return []
@@ -134,7 +139,7 @@ class SearchIndex:
         for position, word in enumerate(query_words):
             is_last = position == len(query_words) - 1
             best_for_word: dict[int, float] = {}
-            for term, factor in self.expand(word, is_last=is_last):
+            for term, factor in self.expand(word, is_last=is_last, exact=exact):
                 posting = self.postings.get(term, {})
                 idf = math.log(1 + (n_docs - len(posting) + 0.5) / (len(posting) + 0.5))
                 for service_id, weight in posting.items():

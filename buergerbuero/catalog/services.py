@@ -115,6 +115,7 @@ def _write(document: CatalogDocument) -> tuple[int, int]:
             defaults.update(_translated_fields(name, getattr(item, name)))
         for code in _languages():
             defaults[f"keywords_{code}"] = "\n".join(getattr(item.keywords, code, []) or [])
+            defaults[f"questions_{code}"] = "\n".join(getattr(item.questions, code, []) or [])
         defaults["trust_level"] = item.trust_level
         defaults["popular"] = item.popular
         service, was_created = Service.objects.update_or_create(slug=item.slug, defaults=defaults)
@@ -182,6 +183,14 @@ def catalog_export() -> dict[str, Any]:
                         k.strip()
                         for k in (getattr(s, f"keywords_{code}") or "").splitlines()
                         if k.strip()
+                    ]
+                    for code in languages
+                },
+                "questions": {
+                    code: [
+                        q.strip()
+                        for q in (getattr(s, f"questions_{code}") or "").splitlines()
+                        if q.strip()
                     ]
                     for code in languages
                 },

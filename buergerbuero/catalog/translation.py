@@ -25,6 +25,7 @@ class ServiceTranslation(TranslationOptions):
         "legal_basis",
         "processing_time",
         "keywords",
+        "questions",
     )
     required_languages = {"de": ("name", "teaser", "description")}
 

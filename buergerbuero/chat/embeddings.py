@@ -31,8 +31,9 @@ MAX_ENCODED_CHARS = 600
 class Encoder(Protocol):
     name: str
 
-    def encode(self, texts: list[str]) -> np.ndarray:
-        """One L2-normalised row per text."""
+    def encode(self, texts: list[str], *, remember: bool = True) -> np.ndarray:
+        """One L2-normalised row per text. ``remember``: keep the vectors for the next
+        call (the catalog's texts); a citizen's message is embedded and forgotten."""
 
 
 class UniversalSentenceEncoder:
@@ -48,8 +49,10 @@ class UniversalSentenceEncoder:
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self.encode(["Personalausweis"])  # loads the weights now, not in a citizen's request
 
-    def encode(self, texts: list[str]) -> np.ndarray:
+    def encode(self, texts: list[str], *, remember: bool = True) -> np.ndarray:
         texts = [text[:MAX_ENCODED_CHARS] for text in texts]
+        if not remember:
+            return np.asarray(self._model.encode(texts), dtype=np.float32)
         with self._lock:
             missing = list(dict.fromkeys(t for t in texts if t not in self._cache))
         if missing:

@@ -14,20 +14,23 @@ Usage::
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from django.urls import reverse
 from django.utils import translation
+from django.utils.html import strip_tags
 from django.utils.translation import gettext as _
 
 from buergerbuero.catalog.next_steps import next_steps_for
 from buergerbuero.catalog.text_analysis import content_words
 
 from . import intents
-from .language import Languages, languages
+from .language import CATALOG_LANGUAGES, Languages, languages
 from .retrieval import Ranking, chat_index
 
 MAX_MESSAGE_CHARS = 2000
+_CODE_BLOCKS = re.compile(r"<(script|style)\b.*?(?:</\1\s*>|$)", re.IGNORECASE | re.DOTALL)
 _ALTERNATIVES = 3
 # Two services this close to each other are both offered, even when the bot is sure
 # the message is about city services ("Ummelden nach Umzug": moving in or within Köln).
@@ -74,9 +77,13 @@ def reply(message: str, *, page_language: str = "de", user=None) -> Reply:
             _("Bitte fassen Sie Ihre Frage kürzer (höchstens %(n)s Zeichen).")
             % {"n": f"{MAX_MESSAGE_CHARS:,}".replace(",", ".")}
         )
+    # Markup is not read as words, scripts and styles not at all; the rest is.
+    text = " ".join(strip_tags(_CODE_BLOCKS.sub(" ", text)).split())
+    if not any(char.isalpha() for char in text):
+        return _unclear(page_language)
     langs = languages(text, page_language=page_language)
     index = chat_index()
-    ranking = index.rank(text)
+    ranking = index.rank(text, foreign=langs.message not in CATALOG_LANGUAGES)
     with translation.override(langs.answer):
         hits = [_hit(index.snapshot.by_id[h.service_id], h.score) for h in ranking.hits]
         live = intents.answer(text, ranking=ranking, hits=hits, user=user)
@@ -94,6 +101,28 @@ def reply(message: str, *, page_language: str = "de", user=None) -> Reply:
         if not ranking.on_topic or not hits:
             return _not_for_me(text, ranking, hits, langs)
         return _service_answer(index.snapshot.by_id, ranking, hits, langs)
+
+
+def _unclear(page_language: str) -> Reply:
+    """Emoji, digits, punctuation or markup only: nothing to look up."""
+    lang = page_language if page_language in ("de", "en") else "de"
+    with translation.override(lang):
+        return Reply(
+            answer=_unclear_text(),
+            services=[],
+            confident=False,
+            actions=_human_actions(),
+            lang=lang,
+            intent="unclear",
+        )
+
+
+def _unclear_text() -> str:  # noqa: N802 (a text, translated when asked for)
+    return _(
+        "Das habe ich leider nicht verstanden. Schreiben Sie mir bitte in ein paar Worten, "
+        "was Sie erledigen möchten – zum Beispiel „Personalausweis beantragen“ oder "
+        "„Hund anmelden“."
+    )
 
 
 def _hit(service, score: float) -> ServiceHit:
@@ -114,20 +143,22 @@ def _human_actions() -> list[Action]:
 
 
 def _not_for_me(text: str, ranking: Ranking, hits: list[ServiceHit], langs: Languages) -> Reply:
-    if not content_words(text) and not ranking.semantic or not hits:
-        answer = _(
-            "Das habe ich leider nicht verstanden. Schreiben Sie mir bitte in ein paar Worten, "
-            "was Sie erledigen möchten – zum Beispiel „Personalausweis beantragen“ oder "
-            "„Hund anmelden“."
-        )
+    if not hits or (not ranking.semantic and not content_words(text)):
+        answer = _unclear_text()
         intent = "unclear"
-    else:
+    elif ranking.off_topic or not ranking.semantic:
         answer = _(
             "Dabei kann ich Ihnen leider nicht helfen. Ich beantworte Fragen zu den "
             "Leistungen der Stadt Köln: Ausweise, Anmeldung, Urkunden, Termine und mehr. "
             "Wenn Sie doch eine Leistung der Stadt suchen: Vielleicht passt eine dieser?"
         )
         intent = "off_topic"
+    else:
+        answer = _(
+            "Da bin ich mir nicht sicher. Meinen Sie eine dieser Leistungen: %(names)s? "
+            "Sie können auch mit einer Mitarbeiterin oder einem Mitarbeiter sprechen."
+        ) % {"names": ", ".join(hit.name for hit in hits[:_ALTERNATIVES])}
+        intent = "unsure"
     return Reply(
         answer=answer,
         services=hits[:_ALTERNATIVES],

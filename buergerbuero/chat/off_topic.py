@@ -59,5 +59,24 @@ EXAMPLES = (
     "Wie steht der Aktienkurs heute?",
     "bitcoin price today",
     "Welche Tabletten helfen gegen Kopfschmerzen?",
+    "Ich brauche einen Termin beim Hausarzt",
     "Was gibt es Neues in der Politik?",
+    # history, sights, tourism
+    "Wann wurde die Brücke gebaut und wer war der Architekt?",
+    "Welche Sehenswürdigkeiten sollte man besuchen?",
+    "history of the old town and its churches",
+    "Şehirde gezilecek yerler nerede?",
+    # travel and transport tickets
+    "Wie komme ich mit dem Zug nach Berlin und was kostet das Ticket?",
+    "Wann fährt der nächste Bus zum Flughafen?",
+    "train tickets to Paris",
+    "Як доїхати поїздом до Варшави?",
+    "كيف أسافر بالقطار إلى برلين؟",
+    # disputes between private parties, which courts and lawyers decide
+    "Mein Vermieter will die Miete erhöhen, darf er das?",
+    "Mein Arbeitgeber zahlt meinen Lohn nicht, kann ich ihn verklagen?",
+    "Streit mit dem Nachbarn wegen Lärm, welcher Anwalt hilft?",
+    "my landlord keeps my deposit, how do I sue him",
+    "Handyvertrag kündigen",
+    "Wie mache ich meine Steuererklärung beim Finanzamt?",
 )

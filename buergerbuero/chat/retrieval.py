@@ -20,6 +20,7 @@ with the evaluation in ``docs/chatbot.md``; ``bench/chat_eval`` measures them.
 
 from __future__ import annotations
 
+import re
 import threading
 from dataclasses import dataclass
 
@@ -35,10 +36,20 @@ from . import embeddings, off_topic
 # 0.1–0.7 for related texts). 0.15–0.5 all gave within 2 points of each other on the
 # development questions.
 WORDS_WEIGHT = 0.3
-# A message is on topic when its closest service is at least this much nearer in meaning
-# than the closest off-topic example, and at least FLOOR near at all.
-ON_TOPIC_MARGIN = 0.0
+# A message is on topic when its closest service is nearer in meaning than the closest
+# off-topic example (or at most MARGIN farther), and at least FLOOR near at all — or when
+# it contains the catalog's own words (a BM25 score of STRONG_WORDS over exact stems, e.g.
+# "Kassenzeichen" and "bezahlen") and is not clearly nearer to an off-topic example.
+# Chosen on the development questions and a second set written independently of them
+# (docs/chatbot.md, "Evaluation").
+ON_TOPIC_MARGIN = -0.03
 ON_TOPIC_FLOOR = 0.15
+STRONG_WORDS = 5.0
+STRONG_WORDS_MARGIN = -0.1
+# One or two words mean little to the embedding model ("alert", "asdf" come out near
+# something): such a message is on topic only with a keyword match or a close meaning.
+SHORT_MESSAGE_WORDS = 2
+SHORT_MESSAGE_FLOOR = 0.4
 # Without embeddings: the share of the message's content words the best service matches.
 WORDS_ONLY_COVERAGE = 0.5
 _DESCRIPTION_CHARS = 400
@@ -56,10 +67,16 @@ class Ranking:
     hits: list[Ranked]  # best first
     on_topic: bool
     semantic: bool  # whether meaning counted (the model was loaded)
+    # Clearly about something else: an off-topic example is much nearer than any service
+    # (not merely "not sure").
+    off_topic: bool = False
 
 
-def _passages(service, languages: list[str]) -> list[str]:
-    texts = []
+def _passages(service, languages: list[str]) -> list[tuple[str, bool]]:
+    """The service's short texts, each with whether it is one of the editors' example
+    questions (those count for the ranking, not for telling whether a message is on
+    topic: any question sounds a little like them)."""
+    texts, examples = [], []
     for lang in languages:
         name = getattr(service, f"name_{lang}", "") or ""
         if not name:
@@ -71,13 +88,15 @@ def _passages(service, languages: list[str]) -> list[str]:
         teaser = getattr(service, f"teaser_{lang}", "") or ""
         texts.append(f"{name}. {', '.join(keywords)}. {teaser}")
         texts.extend(keywords)
+        questions = (getattr(service, f"questions_{lang}", "") or "").splitlines()
+        examples.extend(q.strip() for q in questions if q.strip())
         description = getattr(service, f"description_{lang}", "") or ""
         if description:
             texts.append(description[:_DESCRIPTION_CHARS])
     easy = getattr(service, "easy_language_de", "") or ""
     if easy:
         texts.append(easy[:_EASY_LANGUAGE_CHARS])
-    return texts
+    return [(text, False) for text in texts] + [(text, True) for text in examples]
 
 
 @dataclass
@@ -87,6 +106,7 @@ class ChatIndex:
     encoder: embeddings.Encoder | None
     vectors: np.ndarray | None = None  # one row per passage
     owners: np.ndarray | None = None  # the position in service_ids of each row's service
+    examples: np.ndarray | None = None  # whether each row is an example question
     off_topic: np.ndarray | None = None
 
     @classmethod
@@ -95,56 +115,84 @@ class ChatIndex:
         index = cls(snapshot=snapshot, service_ids=service_ids, encoder=embeddings.encoder())
         if index.encoder is not None:
             languages = [code for code, _ in settings.LANGUAGES]
-            texts, owners = [], []
+            texts, owners, examples = [], [], []
             for position, service_id in enumerate(service_ids):
-                for text in _passages(snapshot.by_id[service_id], languages):
+                for text, example in _passages(snapshot.by_id[service_id], languages):
                     texts.append(text)
                     owners.append(position)
+                    examples.append(example)
             index.vectors = index.encoder.encode(texts)
             index.owners = np.asarray(owners)
+            index.examples = np.asarray(examples, dtype=bool)
             index.off_topic = index.encoder.encode(list(off_topic.EXAMPLES))
         return index
 
-    def rank(self, message: str, *, limit: int = 5) -> Ranking:
+    def rank(self, message: str, *, limit: int = 5, foreign: bool = False) -> Ranking:
+        """``foreign``: the message is in a language the catalog is not written in; only
+        words the catalog has as they are count (a German term in a Turkish sentence),
+        no near spellings (Turkish words are no German typos)."""
         if not self.service_ids:
             return Ranking(hits=[], on_topic=False, semantic=False)
         position_of = {sid: i for i, sid in enumerate(self.service_ids)}
         words = np.zeros(len(self.service_ids), dtype=np.float32)
-        matched = 0.0
-        for hit in self.snapshot.index.search(message, limit=len(self.service_ids)):
+        lexical_text = _catalog_words(message) if foreign else message
+        hits = self.snapshot.index.search(lexical_text, limit=len(self.service_ids), exact=foreign)
+        for hit in hits:
             words[position_of[hit.service_id]] = hit.score
         if words.max() > 0:
             words /= words.max()
+        exact = self.snapshot.index.search(lexical_text, limit=1, exact=True)
+        strong_words = bool(exact) and exact[0].score >= STRONG_WORDS
         if self.encoder is None or self.vectors is None:
-            query_words = content_words(message)
-            matched = _coverage(self.snapshot, message, query_words)
+            query_words = content_words(lexical_text)
+            matched = _coverage(self.snapshot, query_words)
             order = np.argsort(-words, kind="stable")
             hits = [
                 Ranked(self.service_ids[i], round(float(words[i]), 4))
                 for i in order[:limit]
                 if words[i] > 0
             ]
-            return Ranking(hits=hits, on_topic=matched >= WORDS_ONLY_COVERAGE, semantic=False)
-        query = self.encoder.encode([message])[0]
+            on_topic = strong_words and matched >= WORDS_ONLY_COVERAGE
+            return Ranking(hits=hits, on_topic=on_topic, semantic=False)
+        query = self.encoder.encode([message], remember=False)[0]
+        similarity = self.vectors @ query
         closest = np.full(len(self.service_ids), -1.0, dtype=np.float32)
-        np.maximum.at(closest, self.owners, self.vectors @ query)
+        np.maximum.at(closest, self.owners, similarity)
         nearest_off_topic = float((self.off_topic @ query).max())
         combined = np.clip(closest, 0.0, None) + WORDS_WEIGHT * words
         order = np.argsort(-combined, kind="stable")[:limit]
-        best = float(closest.max())
+        catalog_texts = similarity[~self.examples]
+        best = float(catalog_texts.max()) if catalog_texts.size else -1.0
         hits = [
             Ranked(self.service_ids[i], round(float(combined[i]) / (1 + WORDS_WEIGHT), 4))
             for i in order
         ]
-        on_topic = best >= max(nearest_off_topic + ON_TOPIC_MARGIN, ON_TOPIC_FLOOR)
-        return Ranking(hits=hits, on_topic=on_topic, semantic=True)
+        on_topic = best >= max(nearest_off_topic + ON_TOPIC_MARGIN, ON_TOPIC_FLOOR) or (
+            strong_words and best >= nearest_off_topic + STRONG_WORDS_MARGIN
+        )
+        if len(message.split()) <= SHORT_MESSAGE_WORDS and not words.any():
+            on_topic = on_topic and best >= SHORT_MESSAGE_FLOOR
+        off_topic = not on_topic and best < nearest_off_topic + STRONG_WORDS_MARGIN
+        return Ranking(hits=hits, on_topic=on_topic, semantic=True, off_topic=off_topic)
 
 
-def _coverage(snapshot: CatalogSnapshot, message: str, query_words: list[str]) -> float:
-    """The share of the message's content words that find any service on their own."""
+_TOKEN = re.compile(r"\w+")
+_GERMAN_WORD = re.compile(r"[a-zäöüß]{4,}")
+
+
+def _catalog_words(message: str) -> str:
+    """The words of a message in another language that could be the catalog's own: whole
+    tokens of German letters (the "Wohngeld" in a Ukrainian question), no fragments of
+    words with other letters ("ihtiyacım" is not "ihtiyac" and "m")."""
+    tokens = _TOKEN.findall(message.casefold())
+    return " ".join(t for t in tokens if _GERMAN_WORD.fullmatch(t))
+
+
+def _coverage(snapshot: CatalogSnapshot, query_words: list[str]) -> float:
+    """The share of the message's content words that are the catalog's own words."""
     if not query_words:
         return 0.0
-    found = sum(1 for word in query_words if snapshot.index.search(word, limit=1))
+    found = sum(1 for word in query_words if snapshot.index.search(word, limit=1, exact=True))
     return found / len(query_words)
 
 
@@ -158,9 +206,17 @@ def chat_index() -> ChatIndex:
     global _index
     snapshot = catalog_snapshot()
     current = _index
-    if current is not None and current.snapshot is snapshot:
+    if _is_current(current, snapshot):
         return current
     with _lock:
-        if _index is None or _index.snapshot is not snapshot:
+        if not _is_current(_index, snapshot):
             _index = ChatIndex.build(snapshot)
         return _index
+
+
+def _is_current(index: ChatIndex | None, snapshot: CatalogSnapshot) -> bool:
+    return (
+        index is not None
+        and index.snapshot is snapshot
+        and index.encoder is embeddings.encoder()  # CHAT_EMBEDDINGS may have changed
+    )

@@ -11,8 +11,8 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from time import monotonic
 from importlib import import_module
+from time import monotonic
 from urllib.parse import parse_qs
 
 from channels.auth import get_user
