@@ -406,6 +406,7 @@ DEMO_MODE = env_bool(
 from .accounts import *  # noqa: E402, F403
 from .appointments import *  # noqa: E402, F403
 from .chat import *  # noqa: E402, F403
+from .chat_llm import *  # noqa: E402, F403
 from .oidc import *  # noqa: E402, F403
 from .proof_of_work import *  # noqa: E402, F403
 from .saml import *  # noqa: E402, F403
