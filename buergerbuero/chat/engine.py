@@ -26,6 +26,7 @@ from buergerbuero.catalog.next_steps import next_steps_for
 from buergerbuero.catalog.text_analysis import content_words
 
 from . import intents
+from .generation import phrase
 from .language import CATALOG_LANGUAGES, Languages, languages
 from .retrieval import Ranking, chat_index
 
@@ -100,7 +101,8 @@ def reply(message: str, *, page_language: str = "de", user=None) -> Reply:
             )
         if not ranking.on_topic or not hits:
             return _not_for_me(text, ranking, hits, langs)
-        return _service_answer(index.snapshot.by_id, ranking, hits, langs)
+        # Phrased by the city's own model when CHAT_LLM_URL is set (generation.py).
+        return phrase(_service_answer(index.snapshot.by_id, ranking, hits, langs), text)
 
 
 def _unclear(page_language: str) -> Reply:
