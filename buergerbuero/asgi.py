@@ -20,7 +20,10 @@ django_asgi_app = get_asgi_application()
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
+from buergerbuero.chat.warm_up import warm_up_in_background  # noqa: E402
 from buergerbuero.core.realtime import websocket_urlpatterns  # noqa: E402
+
+warm_up_in_background()  # the chatbot's model and catalog index, off the request path
 
 application = ProtocolTypeRouter(
     {

@@ -1,6 +1,6 @@
 """Settings of the chatbot (issue 8, docs/chatbot.md)."""
 
-from .env import env
+from .env import env, env_bool
 
 CHAT_EMBEDDINGS = (
     env(
@@ -19,4 +19,10 @@ CHAT_MESSAGES_PER_ADDRESS_MINUTE = int(
         "How many chat messages one client address may send per minute (0: no limit).",
     )
     or 30
+)
+CHAT_WARM_UP = env_bool(
+    "CHAT_WARM_UP",
+    True,
+    "Load the chatbot's model and embed the catalog when a server process starts "
+    "(in the background), not at the first question.",
 )
