@@ -38,6 +38,7 @@ urlpatterns += i18n_patterns(
     path("", include("buergerbuero.tickets.urls")),
     path("", include("buergerbuero.payments.urls")),
     path("", include("buergerbuero.notifications.urls")),
+    path("", include("buergerbuero.chat.urls")),
     path("komponenten/", core_views.component_gallery, name="component_gallery"),
     prefix_default_language=False,
 )
