@@ -2,6 +2,7 @@
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.e2e
 
@@ -34,6 +35,7 @@ PAGES = [
     "/bescheid-pruefen/AAAA-BBBB-CCCC/",
     "/bezahlen/",
     "/leistungen/verwarngeld-bezahlen/",
+    "/chat/",
 ]
 
 axe = Axe()
@@ -73,6 +75,33 @@ def test_feedback_form_with_errors_has_no_violations(page):
     assert page.get_by_text("Bitte beschreiben Sie die Barriere.").first.is_visible()
     results = axe.run(page)
     assert results.violations_count == 0, _report(results)
+
+
+def test_the_chat_with_an_answer_and_with_an_error_has_no_violations(page):
+    page.goto("/chat/")
+    field = page.get_by_label("Ihre Frage")
+    field.fill("Hab nen Hund gekauft, was muss ich tun?")
+    field.press("Enter")
+    expect(page.get_by_role("log")).to_contain_text("Hund anmelden", timeout=20_000)
+    field.press("Enter")  # empty: the error above the field
+    expect(page.locator("#chat-frage-fehler")).to_be_visible()
+    results = axe.run(page, options={"runOnly": RULESETS})
+    assert results.violations_count == 0, _report(results)
+    assert page.console_errors == []
+
+
+@pytest.mark.parametrize("prefix", ["", "/en"])
+def test_the_open_chat_widget_with_an_answer_has_no_violations(page, prefix):
+    page.goto(prefix + "/leistungen/personalausweis/")
+    page.locator("[data-chatbot-open]").click()
+    dialog = page.get_by_role("dialog")
+    field = dialog.locator("textarea")
+    field.fill("Wie wird das Wetter?")
+    field.press("Enter")
+    expect(dialog.get_by_role("log").locator(".chatbot-message")).to_have_count(3, timeout=20_000)
+    results = axe.run(page, options={"runOnly": RULESETS})
+    assert results.violations_count == 0, _report(results)
+    assert page.console_errors == []
 
 
 def test_the_page_works_at_400_percent_zoom(browser, portal_url):
