@@ -56,14 +56,46 @@ def test_a_question_is_answered_on_the_page_with_the_service_and_its_link(client
     assert textarea(html).endswith("></textarea>")
 
 
-def test_an_unsure_reply_offers_two_or_three_services(client):
+def hits(*names: str) -> list[ServiceHit]:
+    return [
+        ServiceHit(name.lower().replace(" ", "-"), 0.5 - i / 100, name, f"/leistungen/{i}/")
+        for i, name in enumerate(names)
+    ]
+
+
+def test_an_unsure_reply_offers_its_three_likeliest_services(client, monkeypatch):
+    unsure = Reply(
+        answer="Dabei kann ich Ihnen leider nicht helfen.",
+        services=hits("Eins", "Zwei", "Drei", "Vier", "Fünf"),
+        confident=False,
+        actions=[Action("contact", "Kontakt aufnehmen", "/kontakt/")],
+        lang="de",
+    )
+    monkeypatch.setattr(views, "reply", lambda message, **kwargs: unsure)
+
     response, html = ask(client, "Wie wird morgen das Wetter?")
 
-    assert response.status_code == 200
-    assert "Meinten Sie vielleicht:" in html
     offered = re.search(r"Meinten Sie vielleicht:</p>\s*<ul[^>]*>(.*?)</ul>", html, re.S).group(1)
-    assert 2 <= offered.count('<a class="kern-link" href="/leistungen/') <= 3
+    assert re.findall(r">(\w+)</a>", offered) == ["Eins", "Zwei", "Drei"]
     assert 'href="/kontakt/"' in html  # and a person to ask
+
+
+def test_a_sure_reply_links_the_other_services_its_answer_names(client, monkeypatch):
+    sure = Reply(
+        answer="Das passt am besten: Hund abmelden.\n\nOder meinen Sie: Hund anmelden?",
+        services=hits("Hund abmelden", "Hund anmelden", "Fahrzeug zulassen"),
+        confident=True,
+        actions=[Action("service", "Alle Informationen: Hund abmelden", "/leistungen/0/")],
+        lang="de",
+    )
+    monkeypatch.setattr(views, "reply", lambda message, **kwargs: sure)
+
+    response, html = ask(client, "Hab nen Hund gekauft")
+
+    assert "Meinten Sie vielleicht:</p>" not in html
+    linked = re.search(r"Passende Leistungen:</p>\s*<ul[^>]*>(.*?)</ul>", html, re.S).group(1)
+    # The best service has its button already; a service the answer does not name is noise.
+    assert linked == '<li><a class="kern-link" href="/leistungen/1/">Hund anmelden</a></li>'
 
 
 def test_an_empty_question_is_refused_in_german_above_the_field(client):
