@@ -191,15 +191,25 @@
       }
       clearError();
       const asked = question(text.trim());
-      send(text).then(function (data) {
+      function failed(message) {
         finish();
-        log.append(asked, reply(data));
+        showError(message); // the question stays in the field
+        afterSending(null);
+      }
+      send(text).then(function (data) {
+        let shown;
+        try {
+          shown = reply(data);
+        } catch (error) {
+          failed(texts.failed); // an answer this script cannot read
+          return;
+        }
+        finish();
+        log.append(asked, shown);
         input.value = "";
         afterSending(asked);
       }, function (error) {
-        finish();
-        showError(error.message); // the question stays in the field
-        afterSending(null);
+        failed(error.message);
       });
     });
 
