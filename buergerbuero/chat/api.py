@@ -52,6 +52,7 @@ class ChatOut(Schema):
     actions: list[ActionOut]
     lang: str
     note: str
+    note_lang: str
     intent: str
 
 
@@ -111,6 +112,7 @@ def chat(request: HttpRequest):
         "actions": [vars(action) for action in answer.actions],
         "lang": answer.lang,
         "note": answer.note,
+        "note_lang": answer.note_lang,
         "intent": answer.intent,
     }
 

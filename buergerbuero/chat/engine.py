@@ -61,6 +61,7 @@ class Reply:
     actions: list[Action]
     lang: str  # the language of the answer
     note: str = ""  # in the citizen's language, when the answer is in another one
+    note_lang: str = ""  # that language (e.g. "tr"), for the note's lang attribute
     intent: str = "service"  # service | off_topic | unclear | a live-data intent
     facts: dict = field(default_factory=dict)  # what the answer was built from
 
@@ -96,6 +97,7 @@ def reply(message: str, *, page_language: str = "de", user=None) -> Reply:
                 actions=live.actions,
                 lang=langs.answer,
                 note=langs.note,
+                note_lang=langs.message if langs.note else "",
                 intent=live.intent,
                 facts=live.facts,
             )
@@ -168,6 +170,7 @@ def _not_for_me(text: str, ranking: Ranking, hits: list[ServiceHit], langs: Lang
         actions=_human_actions(),
         lang=langs.answer,
         note=langs.note,
+        note_lang=langs.message if langs.note else "",
         intent=intent,
     )
 
@@ -207,6 +210,7 @@ def _service_answer(by_id, ranking: Ranking, hits: list[ServiceHit], langs: Lang
         actions=actions,
         lang=langs.answer,
         note=langs.note,
+        note_lang=langs.message if langs.note else "",
         intent="service",
         facts={
             "service": best.slug,

@@ -45,6 +45,7 @@ class ShownAction:
 class ShownReply:
     paragraphs: list[Paragraph]
     note: str
+    note_lang: str
     lang: str
     confident: bool
     services: list[ServiceHit]  # links under the answer; headed "Meinten Sie vielleicht:" if unsure
@@ -56,6 +57,7 @@ def reply_display(reply: Reply) -> ShownReply:
     return ShownReply(
         paragraphs=[_paragraph(text) for text in reply.answer.split("\n\n") if text.strip()],
         note=reply.note,
+        note_lang=reply.note_lang,
         lang=reply.lang,
         confident=reply.confident,
         services=_linked_services(reply, {action.url for action in actions}),

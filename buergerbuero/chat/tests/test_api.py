@@ -74,6 +74,7 @@ def test_a_question_in_turkish_gets_the_german_text_with_a_note_in_turkish(clien
     assert body["services"][0]["slug"] == "reisepass"
     assert body["lang"] == "de"
     assert "Almanca" in body["note"]  # "only available in German", in Turkish
+    assert body["note_lang"] == "tr"
     assert "Reisepass" in body["answer"]
 
 

@@ -91,6 +91,7 @@
       if (data.note) {
         const note = element("p", "chatbot-message__note", data.note);
         note.dir = "auto";
+        if (data.note_lang) note.lang = data.note_lang;
         node.append(note);
       }
       const answer = element("div", "chatbot-message__answer");
