@@ -67,6 +67,14 @@ def _error(status: int, detail: str, **headers) -> JsonResponse:
     return response
 
 
+def too_many_messages(seconds: int) -> str:
+    """The refusal over CHAT_MESSAGES_PER_ADDRESS_MINUTE (the API and the chat page)."""
+    return _(
+        "Sie haben sehr viele Nachrichten in kurzer Zeit geschickt. Bitte "
+        "versuchen Sie es in %(seconds)s Sekunden noch einmal."
+    ) % {"seconds": seconds}
+
+
 def _page_language(raw) -> str:
     return raw if raw in ("de", "en") else "de"
 
@@ -93,13 +101,7 @@ def chat(request: HttpRequest):
         refusal = MESSAGES.hit(request, limit=settings.CHAT_MESSAGES_PER_ADDRESS_MINUTE)
         if refusal is not None:
             return _error(
-                429,
-                _(
-                    "Sie haben sehr viele Nachrichten in kurzer Zeit geschickt. Bitte "
-                    "versuchen Sie es in %(seconds)s Sekunden noch einmal."
-                )
-                % {"seconds": refusal.retry_after},
-                Retry_After=str(refusal.retry_after),
+                429, too_many_messages(refusal.retry_after), Retry_After=str(refusal.retry_after)
             )
         try:
             answer = reply(data["message"], page_language=lang, user=request.user)

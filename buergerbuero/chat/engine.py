@@ -121,7 +121,7 @@ def _unclear(page_language: str) -> Reply:
         )
 
 
-def _unclear_text() -> str:  # noqa: N802 (a text, translated when asked for)
+def _unclear_text() -> str:
     return _(
         "Das habe ich leider nicht verstanden. Schreiben Sie mir bitte in ein paar Worten, "
         "was Sie erledigen möchten – zum Beispiel „Personalausweis beantragen“ oder "

@@ -12,9 +12,11 @@
 
 A message is taken for one of these by a few words per language that ask for it
 ("Wartezeit", "geöffnet", "nächster Termin", "Stand meines Antrags", "mit einem Menschen
-sprechen", and their English, Turkish, Ukrainian and Arabic counterparts) — or, for the
-waiting time, when the catalog's page of waiting times is the best match. Without such
-words the catalog answers. Texts come from gettext; numbers and times from the data.
+sprechen", and their English, Turkish, Ukrainian and Arabic counterparts). Words that
+may mean something else ("warten", "offen") count only when the message names a customer
+centre or an office: "Wie lange muss ich auf meinen Reisepass warten?" asks for the
+processing time, which the catalog answers. Texts come from gettext; numbers and times
+from the data.
 """
 
 from __future__ import annotations
@@ -32,7 +34,6 @@ from buergerbuero.catalog.text_analysis import fold, words
 from buergerbuero.organisation.hours import centre_status, prefetch_for_hours
 from buergerbuero.organisation.models import CustomerCentre
 
-WAITING_TIMES_SERVICE = "wartezeiten"
 _MAX_LISTED = 3
 
 
@@ -42,40 +43,64 @@ def _pattern(*alternatives: str) -> re.Pattern:
     return re.compile(r"(?<!\w)(?:" + "|".join(fold(a) for a in alternatives) + ")")
 
 
-WAITING = _pattern(
+# Words that ask for the queue itself, and words that may ask for it when an office is
+# named ("Wie lange muss ich warten?" is the queue at the Bürgeramt, the processing time of
+# a passport, or the bus).
+QUEUE = _pattern(
     r"warte?zeit",
-    r"wie lange (?:muss|mus|wartet|warten)",
     r"wie voll",
     r"andrang",
     r"schlange",
     r"waiting time",
-    r"how long .*wait",
     r"how busy",
     r"queue",
-    r"bekleme",
-    r"ne kadar bekle",
+    r"bekleme süresi",
     r"черг",
-    r"скільки чекати",
     r"وقت الانتظار",
+)
+WAIT = _pattern(
+    r"wie lange (?:muss|mus|wartet|warten)",
+    r"warten",
+    r"how long .*wait",
+    r"ne kadar bekle",
+    r"скільки чекати",
     r"الانتظار",
 )
-HOURS = _pattern(
+# Words that ask for opening hours on their own, and words that do so with an office named
+# ("Hat der Zoo heute offen?" is not the bot's business).
+OPENING_HOURS = _pattern(
     r"(?:o|oe|ö)ffnungszeit",
-    r"ge(?:o|oe|ö)ffnet",
-    r"hat .* (?:auf|offen)\b",
-    r"offen\b",
     r"opening (?:hours|times)",
-    r"\bopen\b",
-    r"when does .* (?:open|close)",
     r"çalışma saat",
-    r"calisma saat",
-    r"açık mı",
-    r"acik mi",
     r"години робот",
     r"графік робот",
-    r"відчинен",
     r"ساعات العمل",
+)
+OPEN = _pattern(
+    r"ge(?:o|oe|ö)ffnet",
+    r"offen\b",
+    r"\bauf\b",
+    r"\bopen\b",
+    r"\bclose",
+    r"açık",
+    r"відчинен",
     r"مفتوح",
+)
+OFFICE = _pattern(
+    r"kundenzentr",
+    r"b(?:u|ue|ü)rger(?:amt|b(?:u|ue|ü)ro|service)",
+    r"meldehalle",
+    r"rathaus",
+    r"\b(?:a|ä)mter?\b",
+    r"citizens'? office",
+    r"customer cent",
+    r"town hall",
+    r"belediye",
+    r"nüfus",
+    r"центр обслуговування",
+    r"бюргерамт",
+    r"البلدية",
+    r"مكتب المواطنين",
 )
 APPOINTMENT = _pattern(r"termin", r"appointment", r"randevu", r"запис", r"موعد")
 SOONEST = _pattern(
@@ -113,18 +138,15 @@ STATUS = _pattern(
     r"طلبي",
 )
 HUMAN = _pattern(
-    r"mensch(?:en)?\b",
-    r"mitarbeiter",
-    r"sachbearbeiter",
-    r"pers(?:o|oe|ö)nlich sprechen",
-    r"jemande?m sprechen",
-    r"video(?:sprechstunde|beratung|anruf)?\b",
-    r"human",
-    r"real person",
-    r"talk to (?:someone|somebody|a person)",
+    r"(?:mit|with) (?:einem |einer |a |an )?(?:echten |richtigen |real |live )?"
+    r"(?:mensch|mitarbeiter|sachbearbeiter|berater|person\b|human|agent)",
+    r"(?:sprechen|reden|talk|speak) (?:mit|to|with) (?:jemande?m|someone|somebody)",
+    r"pers(?:o|oe|ö)nlich (?:sprechen|beraten)",
+    r"video ?(?:sprechstunde|beratung|anruf|call|chat)",
     r"gerçek (?:bir )?kişi",
-    r"людин",
-    r"شخص",
+    r"з (?:живою )?людиною",
+    r"مع شخص",
+    r"موظف",
 )
 
 
@@ -142,20 +164,20 @@ def answer(text: str, *, ranking, hits, user) -> LiveAnswer | None:
 
     folded = fold(text)
     top = hits[0].slug if hits and ranking.on_topic else None
-    if WAITING.search(folded):
-        return _waiting(folded, Action)
+    named = _centres_named(folded)
+    office = bool(named) or bool(OFFICE.search(folded))
+    if QUEUE.search(folded) or (WAIT.search(folded) and office):
+        return _waiting(named, Action)
     if STATUS.search(folded):
         return _status(user, Action)
-    if HOURS.search(folded):
-        return _hours(folded, Action)
+    if OPENING_HOURS.search(folded) or (OPEN.search(folded) and office):
+        return _hours(named, Action)
     if APPOINTMENT.search(folded) and SOONEST.search(folded) and top:
         live = _next_appointment(ranking, Action)
         if live is not None:
             return live
     if HUMAN.search(folded):
         return _human(top, Action)
-    if top == WAITING_TIMES_SERVICE:
-        return _waiting(folded, Action)
     return None
 
 
@@ -183,10 +205,9 @@ def _local(moment) -> str:
     }
 
 
-def _waiting(folded: str, Action) -> LiveAnswer:
+def _waiting(named: list[CustomerCentre], Action) -> LiveAnswer:
     from buergerbuero.tickets.selectors import centre_waits
 
-    named = _centres_named(folded)
     waits = centre_waits(centre_ids=[c.pk for c in named] if named else None)
     page = Action(
         "waiting_times", _("Wartezeiten aller Kundenzentren"), reverse("tickets:waiting_times")
@@ -260,8 +281,7 @@ def _wait_line(wait) -> str:
     }
 
 
-def _hours(folded: str, Action) -> LiveAnswer:
-    named = _centres_named(folded)
+def _hours(named: list[CustomerCentre], Action) -> LiveAnswer:
     centres = list(
         prefetch_for_hours(
             CustomerCentre.objects.filter(pk__in=[c.pk for c in named])

@@ -22,23 +22,24 @@ Without a scripted answer it says something harmless that cites [1]. ``llm_stand
 from __future__ import annotations
 
 import json
-import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import pytest
 from django.test import override_settings
+
+from buergerbuero.core.stand_in import LocalStandIn
 
 BASE_PATH = "/v1"
 MODEL = "stand-in-model"
 DEFAULT_ANSWER = "Hier finden Sie die wichtigsten Informationen zu Ihrer Frage [1]."
 
 
-class OpenAIStandIn:
-    host = "127.0.0.1"
+class OpenAIStandIn(LocalStandIn):
+    base_path = BASE_PATH
 
     def __init__(self, *, api_key: str = "") -> None:
         self.api_key = api_key
@@ -47,26 +48,16 @@ class OpenAIStandIn:
         self._script: list[tuple[str, Any]] = []
         self._lock = threading.Lock()
         self._stopping = threading.Event()
-        self._server: ThreadingHTTPServer | None = None
 
     # -- control ------------------------------------------------------------------------
 
     @property
-    def base_url(self) -> str:
-        assert self._server is not None, "start() the stand-in first"
-        return f"http://{self.host}:{self._server.server_address[1]}{BASE_PATH}"
-
-    def start(self) -> None:
-        handler = type("Handler", (_Handler,), {"stand_in": self})
-        self._server = _Server((self.host, 0), handler)
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+    def handler(self) -> type[BaseHTTPRequestHandler]:
+        return _Handler
 
     def stop(self) -> None:
         self._stopping.set()  # wakes delayed answers
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
+        super().stop()
 
     def answer_next(self, content: str, *, finish_reason: str = "stop") -> None:
         """The model's text for the next request."""
@@ -109,16 +100,6 @@ class OpenAIStandIn:
         with self._lock:
             self.requests.append(payload)
             self.headers.append(headers)
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def handle_error(self, request, client_address) -> None:
-        # A client that gives up (a timeout, an error status left unread) resets the
-        # connection; that is the point of those tests, not a failure of the stand-in.
-        if not isinstance(sys.exc_info()[1], ConnectionError):
-            super().handle_error(request, client_address)
 
 
 class _Handler(BaseHTTPRequestHandler):

@@ -133,40 +133,55 @@ class ChatIndex:
         no near spellings (Turkish words are no German typos)."""
         if not self.service_ids:
             return Ranking(hits=[], on_topic=False, semantic=False)
-        position_of = {sid: i for i, sid in enumerate(self.service_ids)}
-        words = np.zeros(len(self.service_ids), dtype=np.float32)
         lexical_text = _catalog_words(message) if foreign else message
-        hits = self.snapshot.index.search(lexical_text, limit=len(self.service_ids), exact=foreign)
-        for hit in hits:
-            words[position_of[hit.service_id]] = hit.score
-        if words.max() > 0:
-            words /= words.max()
+        words = self._word_scores(lexical_text, exact=foreign)
         exact = self.snapshot.index.search(lexical_text, limit=1, exact=True)
         strong_words = bool(exact) and exact[0].score >= STRONG_WORDS
         if self.encoder is None or self.vectors is None:
-            query_words = content_words(lexical_text)
-            matched = _coverage(self.snapshot, query_words)
-            order = np.argsort(-words, kind="stable")
-            hits = [
-                Ranked(self.service_ids[i], round(float(words[i]), 4))
-                for i in order[:limit]
-                if words[i] > 0
-            ]
-            on_topic = strong_words and matched >= WORDS_ONLY_COVERAGE
-            return Ranking(hits=hits, on_topic=on_topic, semantic=False)
+            return self._rank_by_words(lexical_text, words, strong_words, limit)
+        return self._rank_by_meaning(message, words, strong_words, limit)
+
+    def _word_scores(self, text: str, *, exact: bool) -> np.ndarray:
+        """The keyword search's score of every service, scaled so that the best is 1."""
+        position_of = {sid: i for i, sid in enumerate(self.service_ids)}
+        words = np.zeros(len(self.service_ids), dtype=np.float32)
+        for hit in self.snapshot.index.search(text, limit=len(self.service_ids), exact=exact):
+            words[position_of[hit.service_id]] = hit.score
+        if words.max() > 0:
+            words /= words.max()
+        return words
+
+    def _rank_by_words(
+        self, text: str, words: np.ndarray, strong_words: bool, limit: int
+    ) -> Ranking:
+        order = np.argsort(-words, kind="stable")
+        hits = [
+            Ranked(self.service_ids[i], round(float(words[i]), 4))
+            for i in order[:limit]
+            if words[i] > 0
+        ]
+        covered = _coverage(self.snapshot, content_words(text))
+        on_topic = strong_words and covered >= WORDS_ONLY_COVERAGE
+        return Ranking(hits=hits, on_topic=on_topic, semantic=False)
+
+    def _rank_by_meaning(
+        self, message: str, words: np.ndarray, strong_words: bool, limit: int
+    ) -> Ranking:
         query = self.encoder.encode([message], remember=False)[0]
         similarity = self.vectors @ query
         closest = np.full(len(self.service_ids), -1.0, dtype=np.float32)
         np.maximum.at(closest, self.owners, similarity)
-        nearest_off_topic = float((self.off_topic @ query).max())
         combined = np.clip(closest, 0.0, None) + WORDS_WEIGHT * words
         order = np.argsort(-combined, kind="stable")[:limit]
-        catalog_texts = similarity[~self.examples]
-        best = float(catalog_texts.max()) if catalog_texts.size else -1.0
         hits = [
             Ranked(self.service_ids[i], round(float(combined[i]) / (1 + WORDS_WEIGHT), 4))
             for i in order
         ]
+        # Whether the message is about the city's services at all: the catalog's own texts
+        # against the examples of what the bot is not for.
+        nearest_off_topic = float((self.off_topic @ query).max())
+        catalog_texts = similarity[~self.examples]
+        best = float(catalog_texts.max()) if catalog_texts.size else -1.0
         on_topic = best >= max(nearest_off_topic + ON_TOPIC_MARGIN, ON_TOPIC_FLOOR) or (
             strong_words and best >= nearest_off_topic + STRONG_WORDS_MARGIN
         )

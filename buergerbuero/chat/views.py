@@ -11,10 +11,9 @@ from __future__ import annotations
 from django.conf import settings
 from django.shortcuts import render
 from django.utils.translation import get_language
-from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
-from .api import MESSAGES
+from .api import MESSAGES, too_many_messages
 from .engine import MessageRejected, reply
 from .reply_display import reply_display
 
@@ -27,7 +26,7 @@ def page(request):
         message = request.POST.get("message", "")
         refusal = MESSAGES.hit(request, limit=settings.CHAT_MESSAGES_PER_ADDRESS_MINUTE)
         if refusal is not None:
-            context.update(message=message, error=_rate_limited(refusal.retry_after))
+            context.update(message=message, error=too_many_messages(refusal.retry_after))
             response = render(request, "chat/page.html", context, status=429)
             response["Retry-After"] = str(refusal.retry_after)
             return response
@@ -40,11 +39,3 @@ def page(request):
         else:
             context.update(question=message.strip(), shown=reply_display(answer))
     return render(request, "chat/page.html", context, status=status)
-
-
-def _rate_limited(seconds: int) -> str:
-    # The same sentence as the API's (one entry in the translations).
-    return _(
-        "Sie haben sehr viele Nachrichten in kurzer Zeit geschickt. Bitte "
-        "versuchen Sie es in %(seconds)s Sekunden noch einmal."
-    ) % {"seconds": seconds}

@@ -129,3 +129,16 @@ def test_asking_for_a_person_without_a_subject_offers_all_video_offices(client):
 
     assert body["intent"] == "human"
     assert {"/video-sprechstunde/", "/kontakt/"} <= {a["url"] for a in body["actions"]}
+
+
+@pytest.mark.parametrize(
+    ("message", "not_intent"),
+    [
+        ("Wie lange muss ich auf meinen neuen Reisepass warten?", "waiting_time"),
+        ("Wie lange muss ich morgens auf die Bahn warten?", "waiting_time"),
+        ("Hat der Zoo am Sonntag offen?", "opening_hours"),
+        ("Ein Mensch aus meiner Familie ist gestorben, was muss ich tun?", "human"),
+    ],
+)
+def test_words_of_an_intent_in_another_sense_do_not_trigger_it(client, message, not_intent):
+    assert ask(client, message)["intent"] != not_intent

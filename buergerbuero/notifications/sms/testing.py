@@ -25,11 +25,13 @@ import secrets
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import pytest
 from django.test import override_settings
+
+from buergerbuero.core.stand_in import LocalStandIn
 
 BASE_PATH = "/api"
 _E164 = re.compile(r"^\+[1-9][0-9]{6,14}$")
@@ -39,8 +41,8 @@ _SENDER = re.compile(r"^(?:[A-Za-z0-9 ]{1,11}|\+?[0-9]{1,16})$")
 _ERROR_TEXTS = {"202": "Recipient number invalid", "500": "Not enough credit"}
 
 
-class SevenStandIn:
-    host = "127.0.0.1"
+class SevenStandIn(LocalStandIn):
+    base_path = BASE_PATH
 
     def __init__(self, *, api_key: str | None = None) -> None:
         self.api_key = api_key or secrets.token_urlsafe(24)
@@ -50,26 +52,12 @@ class SevenStandIn:
         self._rejections: list[str] = []
         self._next_id = 77000000
         self._lock = threading.Lock()
-        self._server: ThreadingHTTPServer | None = None
 
     # -- control ------------------------------------------------------------------------
 
     @property
-    def base_url(self) -> str:
-        assert self._server is not None, "start() the stand-in first"
-        return f"http://{self.host}:{self._server.server_address[1]}{BASE_PATH}"
-
-    def start(self) -> None:
-        handler = type("Handler", (_Handler,), {"stand_in": self})
-        self._server = ThreadingHTTPServer((self.host, 0), handler)
-        self._server.daemon_threads = True
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
+    def handler(self) -> type[BaseHTTPRequestHandler]:
+        return _Handler
 
     def fail_next(self, status: int = 503, error_text: str = "", count: int = 1) -> None:
         """Answer the next ``count`` requests with HTTP ``status`` (and ``error_text`` in
