@@ -15,7 +15,6 @@ Usage::
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 
 from django.urls import reverse
 from django.utils import translation
@@ -28,6 +27,7 @@ from buergerbuero.catalog.text_analysis import content_words
 from . import intents
 from .generation import phrase
 from .language import CATALOG_LANGUAGES, Languages, languages
+from .replies import Action, Reply, ServiceHit
 from .retrieval import Ranking, chat_index
 
 MAX_MESSAGE_CHARS = 2000
@@ -36,34 +36,6 @@ _ALTERNATIVES = 3
 # Two services this close to each other are both offered, even when the bot is sure
 # the message is about city services ("Ummelden nach Umzug": moving in or within Köln).
 _CLOSE_SECOND = 0.03
-
-
-@dataclass(frozen=True)
-class ServiceHit:
-    slug: str
-    score: float
-    name: str
-    url: str
-
-
-@dataclass(frozen=True)
-class Action:
-    kind: str  # online | appointment | video | external | service | contact | ticket | status
-    label: str
-    url: str
-
-
-@dataclass(frozen=True)
-class Reply:
-    answer: str  # plain text; paragraphs separated by blank lines
-    services: list[ServiceHit]
-    confident: bool
-    actions: list[Action]
-    lang: str  # the language of the answer
-    note: str = ""  # in the citizen's language, when the answer is in another one
-    note_lang: str = ""  # that language (e.g. "tr"), for the note's lang attribute
-    intent: str = "service"  # service | off_topic | unclear | a live-data intent
-    facts: dict = field(default_factory=dict)  # what the answer was built from
 
 
 class MessageRejected(ValueError):

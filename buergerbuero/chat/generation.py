@@ -40,7 +40,7 @@ from django.utils.translation import ngettext
 from .language import languages
 
 if TYPE_CHECKING:
-    from .engine import Reply
+    from .replies import Reply
 
 logger = logging.getLogger(__name__)
 

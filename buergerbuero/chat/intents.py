@@ -34,6 +34,8 @@ from buergerbuero.catalog.text_analysis import fold, words
 from buergerbuero.organisation.hours import centre_status, prefetch_for_hours
 from buergerbuero.organisation.models import CustomerCentre
 
+from .replies import Action
+
 _MAX_LISTED = 3
 
 
@@ -160,24 +162,25 @@ class LiveAnswer:
 
 
 def answer(text: str, *, ranking, hits, user) -> LiveAnswer | None:
-    from .engine import Action  # noqa: PLC0415 (engine imports this module)
-
     folded = fold(text)
     top = hits[0].slug if hits and ranking.on_topic else None
-    named = _centres_named(folded)
+    queue, wait = QUEUE.search(folded), WAIT.search(folded)
+    hours, open_ = OPENING_HOURS.search(folded), OPEN.search(folded)
+    # The customer centres the message names (a query): only when it may ask for them.
+    named = _centres_named(folded) if queue or wait or hours or open_ else []
     office = bool(named) or bool(OFFICE.search(folded))
-    if QUEUE.search(folded) or (WAIT.search(folded) and office):
-        return _waiting(named, Action)
+    if queue or (wait and office):
+        return _waiting(named)
     if STATUS.search(folded):
-        return _status(user, Action)
-    if OPENING_HOURS.search(folded) or (OPEN.search(folded) and office):
-        return _hours(named, Action)
+        return _status(user)
+    if hours or (open_ and office):
+        return _hours(named)
     if APPOINTMENT.search(folded) and SOONEST.search(folded) and top:
-        live = _next_appointment(ranking, Action)
+        live = _next_appointment(ranking)
         if live is not None:
             return live
     if HUMAN.search(folded):
-        return _human(top, Action)
+        return _human(top)
     return None
 
 
@@ -205,7 +208,7 @@ def _local(moment) -> str:
     }
 
 
-def _waiting(named: list[CustomerCentre], Action) -> LiveAnswer:
+def _waiting(named: list[CustomerCentre]) -> LiveAnswer:
     from buergerbuero.tickets.selectors import centre_waits
 
     waits = centre_waits(centre_ids=[c.pk for c in named] if named else None)
@@ -281,7 +284,7 @@ def _wait_line(wait) -> str:
     }
 
 
-def _hours(named: list[CustomerCentre], Action) -> LiveAnswer:
+def _hours(named: list[CustomerCentre]) -> LiveAnswer:
     centres = list(
         prefetch_for_hours(
             CustomerCentre.objects.filter(pk__in=[c.pk for c in named])
@@ -325,7 +328,7 @@ def _hours(named: list[CustomerCentre], Action) -> LiveAnswer:
     )
 
 
-def _next_appointment(ranking, Action) -> LiveAnswer | None:
+def _next_appointment(ranking) -> LiveAnswer | None:
     from buergerbuero.appointments.slots import earliest
     from buergerbuero.catalog.snapshot import catalog_snapshot
 
@@ -357,7 +360,7 @@ def _next_appointment(ranking, Action) -> LiveAnswer | None:
     )
 
 
-def _status(user, Action) -> LiveAnswer:
+def _status(user) -> LiveAnswer:
     from buergerbuero.applications.selectors import cases_of
 
     if user is None or not user.is_authenticated or user.is_staff:
@@ -406,7 +409,7 @@ def _status(user, Action) -> LiveAnswer:
     )
 
 
-def _human(top_slug: str | None, Action) -> LiveAnswer:
+def _human(top_slug: str | None) -> LiveAnswer:
     from buergerbuero.videooffice.models import VideoOffice
 
     offices = list(VideoOffice.objects.filter(services__slug=top_slug)) if top_slug else []

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .engine import Action, Reply, ServiceHit
+from .replies import Action, Reply, ServiceHit
 
 # A line starting with this dash is an item of a list ("Das brauchen Sie:\n– Pass\n– Foto").
 LIST_ITEM = "– "

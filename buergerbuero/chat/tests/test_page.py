@@ -12,7 +12,7 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse
 
 from buergerbuero.chat import views
-from buergerbuero.chat.engine import Action, Reply, ServiceHit
+from buergerbuero.chat.replies import Action, Reply, ServiceHit
 
 pytestmark = pytest.mark.django_db
 
