@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from buergerbuero.catalog.next_steps import next_steps_for
 from buergerbuero.catalog.text_analysis import content_words
+from buergerbuero.core.selectors import municipality_get
 
 from . import intents
 from .generation import phrase
@@ -56,6 +57,9 @@ def reply(message: str, *, page_language: str = "de", user=None) -> Reply:
     if not any(char.isalpha() for char in text):
         return _unclear(page_language)
     langs = languages(text, page_language=page_language)
+    small_talk = _small_talk(text, langs)
+    if small_talk is not None:
+        return small_talk
     index = chat_index()
     ranking = index.rank(text, foreign=langs.message not in CATALOG_LANGUAGES)
     with translation.override(langs.answer):
@@ -77,6 +81,48 @@ def reply(message: str, *, page_language: str = "de", user=None) -> Reply:
             return _not_for_me(text, ranking, hits, langs)
         # Phrased by the city's own model when CHAT_LLM_URL is set (generation.py).
         return phrase(_service_answer(index.snapshot.by_id, ranking, hits, langs), text)
+
+
+# A greeting or a thank-you on its own (at most a few words): answered kindly, not searched.
+_GREETING = re.compile(
+    r"^(?:hallo|hallöchen|hi|hey|moin|servus|guten (?:tag|morgen|abend)|hello|good "
+    r"(?:morning|afternoon|evening)|merhaba|selam|привіт|добрий день|مرحبا|السلام عليكم)\b",
+    re.IGNORECASE,
+)
+_THANKS = re.compile(
+    r"^(?:danke|vielen dank|dankeschön|thanks|thank you|cheers|teşekkür|sağ ?ol|дякую|شكرا)",
+    re.IGNORECASE,
+)
+_SMALL_TALK_WORDS = 4
+
+
+def _small_talk(text: str, langs: Languages) -> Reply | None:
+    if len(text.split()) > _SMALL_TALK_WORDS:
+        return None
+    if _THANKS.match(text):
+        intent = "thanks"
+    elif _GREETING.match(text) and len(content_words(text)) <= 1:
+        intent = "greeting"
+    else:
+        return None
+    with translation.override(langs.answer):
+        if intent == "thanks":
+            answer = _(
+                "Gern geschehen! Wenn Sie noch etwas erledigen möchten, schreiben Sie es mir."
+            )
+        else:
+            answer = _(
+                "Guten Tag! Schreiben Sie mir in ein paar Worten, was Sie erledigen möchten – "
+                "zum Beispiel „Personalausweis beantragen“ oder „Hund anmelden“."
+            )
+        return Reply(
+            answer=answer,
+            services=[],
+            confident=False,
+            actions=[],
+            lang=langs.answer,
+            intent=intent,
+        )
 
 
 def _unclear(page_language: str) -> Reply:
@@ -119,15 +165,15 @@ def _human_actions() -> list[Action]:
 
 
 def _not_for_me(text: str, ranking: Ranking, hits: list[ServiceHit], langs: Languages) -> Reply:
-    if not hits or (not ranking.semantic and not content_words(text)):
+    if not hits or not ranking.understood or (not ranking.semantic and not content_words(text)):
         answer = _unclear_text()
         intent = "unclear"
     elif ranking.off_topic or not ranking.semantic:
         answer = _(
             "Dabei kann ich Ihnen leider nicht helfen. Ich beantworte Fragen zu den "
-            "Leistungen der Stadt Köln: Ausweise, Anmeldung, Urkunden, Termine und mehr. "
+            "Leistungen der %(city)s: Ausweise, Anmeldung, Urkunden, Termine und mehr. "
             "Wenn Sie doch eine Leistung der Stadt suchen: Vielleicht passt eine dieser?"
-        )
+        ) % {"city": municipality_get().name}
         intent = "off_topic"
     else:
         answer = _(
@@ -137,7 +183,7 @@ def _not_for_me(text: str, ranking: Ranking, hits: list[ServiceHit], langs: Lang
         intent = "unsure"
     return Reply(
         answer=answer,
-        services=hits[:_ALTERNATIVES],
+        services=[] if intent == "unclear" else hits[:_ALTERNATIVES],
         confident=False,
         actions=_human_actions(),
         lang=langs.answer,

@@ -46,10 +46,11 @@ ON_TOPIC_MARGIN = -0.03
 ON_TOPIC_FLOOR = 0.15
 STRONG_WORDS = 5.0
 STRONG_WORDS_MARGIN = -0.1
-# One or two words mean little to the embedding model ("alert", "asdf" come out near
-# something): such a message is on topic only with a keyword match or a close meaning.
+# One or two words mean little to the embedding model ("test", "asdf" come out near
+# something): such a message is on topic only when a word is the catalog's own (not merely
+# near one) or its meaning is close.
 SHORT_MESSAGE_WORDS = 2
-SHORT_MESSAGE_FLOOR = 0.4
+SHORT_MESSAGE_FLOOR = 0.7
 # Without embeddings: the share of the message's content words the best service matches.
 WORDS_ONLY_COVERAGE = 0.5
 _DESCRIPTION_CHARS = 400
@@ -70,6 +71,8 @@ class Ranking:
     # Clearly about something else: an off-topic example is much nearer than any service
     # (not merely "not sure").
     off_topic: bool = False
+    # False for a word or two that are nothing the bot knows ("asdf", "ok").
+    understood: bool = True
 
 
 def _passages(service, languages: list[str]) -> list[tuple[str, bool]]:
@@ -139,7 +142,7 @@ class ChatIndex:
         strong_words = bool(exact) and exact[0].score >= STRONG_WORDS
         if self.encoder is None or self.vectors is None:
             return self._rank_by_words(lexical_text, words, strong_words, limit)
-        return self._rank_by_meaning(message, words, strong_words, limit)
+        return self._rank_by_meaning(message, words, strong_words, bool(exact), limit)
 
     def _word_scores(self, text: str, *, exact: bool) -> np.ndarray:
         """The keyword search's score of every service, scaled so that the best is 1."""
@@ -165,7 +168,7 @@ class ChatIndex:
         return Ranking(hits=hits, on_topic=on_topic, semantic=False)
 
     def _rank_by_meaning(
-        self, message: str, words: np.ndarray, strong_words: bool, limit: int
+        self, message: str, words: np.ndarray, strong_words: bool, exact_words: bool, limit: int
     ) -> Ranking:
         query = self.encoder.encode([message], remember=False)[0]
         similarity = self.vectors @ query
@@ -185,10 +188,14 @@ class ChatIndex:
         on_topic = best >= max(nearest_off_topic + ON_TOPIC_MARGIN, ON_TOPIC_FLOOR) or (
             strong_words and best >= nearest_off_topic + STRONG_WORDS_MARGIN
         )
-        if len(message.split()) <= SHORT_MESSAGE_WORDS and not words.any():
-            on_topic = on_topic and best >= SHORT_MESSAGE_FLOOR
+        understood = True
+        if len(message.split()) <= SHORT_MESSAGE_WORDS and not exact_words:
+            understood = best >= SHORT_MESSAGE_FLOOR
+            on_topic = on_topic and understood
         off_topic = not on_topic and best < nearest_off_topic + STRONG_WORDS_MARGIN
-        return Ranking(hits=hits, on_topic=on_topic, semantic=True, off_topic=off_topic)
+        return Ranking(
+            hits=hits, on_topic=on_topic, semantic=True, off_topic=off_topic, understood=understood
+        )
 
 
 _TOKEN = re.compile(r"\w+")

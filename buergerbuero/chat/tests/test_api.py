@@ -213,3 +213,35 @@ def test_the_schema_documents_the_endpoint(client):
 
     operation = schema["paths"]["/api/v1/chat"]["post"]
     assert "message" in json.dumps(operation["requestBody"])
+
+
+@pytest.mark.parametrize("message", ["asdf", "ok", "qwz jklö"])
+def test_a_word_or_two_the_bot_does_not_know_is_not_understood(client, message):
+    body = ask(client, message).json()
+
+    assert body["confident"] is False
+    assert body["intent"] == "unclear"
+    assert body["services"] == []
+
+
+@pytest.mark.parametrize(
+    ("message", "lang", "intent", "start"),
+    [
+        ("Hallo!", "de", "greeting", "Guten Tag! Schreiben Sie mir"),
+        ("Danke schön", "de", "thanks", "Gern geschehen!"),
+        ("Thank you!", "en", "thanks", "You're welcome!"),  # on an English page
+    ],
+)
+def test_a_greeting_or_thanks_is_answered_kindly(client, message, lang, intent, start):
+    body = ask(client, message, lang=lang).json()
+
+    assert body["intent"] == intent
+    assert body["confident"] is False
+    assert body["answer"].startswith(start)
+
+
+def test_a_greeting_with_a_question_is_searched(client):
+    body = ask(client, "Hallo, Personalausweis beantragen").json()
+
+    assert body["services"][0]["slug"] == "personalausweis"
+    assert body["confident"] is True
