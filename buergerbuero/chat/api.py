@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, JsonResponse
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -81,7 +82,7 @@ def _page_language(raw) -> str:
 
 @router.post(
     "/chat",
-    response={200: ChatOut, 400: ErrorOut, 413: ErrorOut, 429: ErrorOut},
+    response={200: ChatOut, 400: ErrorOut, 413: ErrorOut, 415: ErrorOut, 429: ErrorOut},
     summary="Frage an den Chatbot",
     openapi_extra={
         "requestBody": {
@@ -91,11 +92,16 @@ def _page_language(raw) -> str:
     },
 )
 def chat(request: HttpRequest):
+    if _too_large(request):
+        with translation.override(_page_language(request.GET.get("lang"))):
+            return _error(413, _("Die Nachricht ist zu lang."))
     data = _body(request)
     lang = _page_language(data.get("lang") if isinstance(data, dict) else None)
     with translation.override(lang):
-        if len(request.body) > _MAX_BODY_BYTES:
-            return _error(413, _("Die Nachricht ist zu lang."))
+        if request.body and request.content_type != "application/json":
+            # JSON only: a form or a text/plain post from another site is refused before
+            # it is read (a browser must ask first before sending JSON across sites).
+            return _error(415, _("Bitte senden Sie Ihre Frage als JSON (application/json)."))
         if not isinstance(data, dict) or not isinstance(data.get("message"), str):
             return _error(400, _("Bitte senden Sie JSON mit Ihrer Frage im Feld „message“."))
         refusal = MESSAGES.hit(request, limit=settings.CHAT_MESSAGES_PER_ADDRESS_MINUTE)
@@ -119,8 +125,21 @@ def chat(request: HttpRequest):
     }
 
 
+def _too_large(request: HttpRequest) -> bool:
+    try:
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        declared = 0
+    if declared > _MAX_BODY_BYTES:
+        return True
+    try:
+        return len(request.body) > _MAX_BODY_BYTES
+    except RequestDataTooBig:
+        return True
+
+
 def _body(request: HttpRequest):
     try:
         return json.loads(request.body[:_MAX_BODY_BYTES] or b"null")
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: [[[[…
         return None

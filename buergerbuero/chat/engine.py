@@ -18,7 +18,6 @@ import re
 
 from django.urls import reverse
 from django.utils import translation
-from django.utils.html import strip_tags
 from django.utils.translation import gettext as _
 
 from buergerbuero.catalog.next_steps import next_steps_for
@@ -32,6 +31,7 @@ from .replies import Action, Reply, ServiceHit
 from .retrieval import Ranking, chat_index
 
 MAX_MESSAGE_CHARS = 2000
+_TAGS = re.compile(r"<[^>]*(?:>|$)")
 _CODE_BLOCKS = re.compile(r"<(script|style)\b.*?(?:</\1\s*>|$)", re.IGNORECASE | re.DOTALL)
 _ALTERNATIVES = 3
 # Two services this close to each other are both offered, even when the bot is sure
@@ -44,7 +44,9 @@ class MessageRejected(ValueError):
 
 
 def reply(message: str, *, page_language: str = "de", user=None) -> Reply:
-    text = " ".join((message or "").split())
+    # Half an emoji (a lone surrogate) cannot be encoded; it becomes "?" like other junk.
+    text = (message or "").encode("utf-8", "replace").decode("utf-8")
+    text = " ".join(text.split())
     if not text:
         raise MessageRejected(_("Bitte schreiben Sie eine Frage."))
     if len(text) > MAX_MESSAGE_CHARS:
@@ -52,14 +54,17 @@ def reply(message: str, *, page_language: str = "de", user=None) -> Reply:
             _("Bitte fassen Sie Ihre Frage kürzer (höchstens %(n)s Zeichen).")
             % {"n": f"{MAX_MESSAGE_CHARS:,}".replace(",", ".")}
         )
-    # Markup is not read as words, scripts and styles not at all; the rest is.
-    text = " ".join(strip_tags(_CODE_BLOCKS.sub(" ", text)).split())
+    # Markup is not read as words, scripts and styles not at all; the rest is. (A regular
+    # expression rather than Django's strip_tags, which refuses long unclosed tags.)
+    text = " ".join(_TAGS.sub(" ", _CODE_BLOCKS.sub(" ", text)).split())
     if not any(char.isalpha() for char in text):
         return _unclear(page_language)
     langs = languages(text, page_language=page_language)
     small_talk = _small_talk(text, langs)
     if small_talk is not None:
         return small_talk
+    if langs.message in CATALOG_LANGUAGES and not content_words(text):
+        return _unclear(langs.answer)  # "der die das", "the and of": nothing to look up
     index = chat_index()
     ranking = index.rank(text, foreign=langs.message not in CATALOG_LANGUAGES)
     with translation.override(langs.answer):

@@ -27,6 +27,7 @@ import dataclasses
 import json
 import logging
 import re
+import time
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from decimal import Decimal, InvalidOperation
@@ -52,9 +53,10 @@ _MAX_MESSAGE_CHARS = 2000
 _MAX_RESPONSE_BYTES = 256 * 1024
 # Requests run in a small pool so that the citizen waits CHAT_LLM_TIMEOUT at most in all
 # (httpx's timeouts are per network operation: a server that sends its answer slowly
-# could hold a request far longer). A request given up on finishes in the background
-# within its own timeouts; one still queued when its citizen stopped waiting is never
-# sent. The pool's size is also how many requests one process sends the model at once.
+# could hold a request far longer). A request given up on stops reading at its own
+# deadline (CHAT_LLM_TIMEOUT after it was sent); one still queued when its citizen
+# stopped waiting is never sent. The pool's size is also how many requests one process
+# sends the model at once.
 _POOL_SIZE = 4
 _pool = ThreadPoolExecutor(max_workers=_POOL_SIZE, thread_name_prefix="chat-llm")
 
@@ -200,6 +202,7 @@ def _post(payload: dict, timeout: float) -> str:
     if settings.CHAT_LLM_API_KEY:
         headers["Authorization"] = f"Bearer {settings.CHAT_LLM_API_KEY}"
     body = bytearray()
+    deadline = time.monotonic() + timeout
     try:
         # trust_env=False: the message goes to the configured server, never through a
         # proxy named in the process's environment.
@@ -213,6 +216,8 @@ def _post(payload: dict, timeout: float) -> str:
                 body += chunk
                 if len(body) > _MAX_RESPONSE_BYTES:
                     raise GenerationFailed("response-too-large")
+                if time.monotonic() > deadline:  # a server trickling its answer
+                    raise GenerationFailed("timeout")
     except httpx.TimeoutException:
         raise GenerationFailed("timeout") from None
     except httpx.HTTPError as error:
@@ -278,7 +283,7 @@ _FREE = re.compile(
 _CITATION = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
 _ADDRESS = re.compile(
     r"https?://[^\s)\]>]+|www\.[^\s)\]>]+"
-    r"|\b[\w-]+(?:\.[\w-]+)*\.(?:de|com|org|net|eu|info|io|ru|cn|biz|app|online|koeln)\b",
+    r"|\b[\w-]+(?:\.[\w-]+)*\.[a-z]{2,}\b",
     re.IGNORECASE,
 )
 _MARKUP = re.compile(r"<\s*/?\s*[a-zA-Z]")

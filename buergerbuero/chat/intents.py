@@ -41,7 +41,9 @@ _MAX_LISTED = 3
 
 def _pattern(*alternatives: str) -> re.Pattern:
     """Alternatives as regular expressions over folded text (lower case, ß → ss), each
-    starting at a word boundary."""
+    starting at a word boundary. The expressions are folded too (so that "й" matches the
+    folded message): upper-case escapes such as \\S or \\W would become \\s and \\w."""
+    assert not any(re.search(r"\\[A-Z]", a) for a in alternatives), "no upper-case escapes"
     return re.compile(r"(?<!\w)(?:" + "|".join(fold(a) for a in alternatives) + ")")
 
 
@@ -81,7 +83,6 @@ OPENING_HOURS = _pattern(
 OPEN = _pattern(
     r"ge(?:o|oe|ö)ffnet",
     r"offen\b",
-    r"\bauf\b",
     r"\bopen\b",
     r"\bclose",
     r"açık",
@@ -126,7 +127,8 @@ SOONEST = _pattern(
     r"متاح",
 )
 STATUS = _pattern(
-    r"status",
+    r"(?:antrags|bearbeitungs)?status (?:meines|meiner|von mein|of my)",
+    r"antragsstatus",
     r"bearbeitungsstand",
     r"sachstand",
     r"stand (?:meines|meiner|von meinem)",
@@ -225,7 +227,11 @@ def _waiting(named: list[CustomerCentre]) -> LiveAnswer:
                 % {"centre": centre.name}
             )
     else:
-        open_now = sorted((w for w in waits if w.open), key=lambda w: w.estimated_wait_minutes or 0)
+        # Centres without an estimate (no service time learnt yet) come last, not first.
+        open_now = sorted(
+            (w for w in waits if w.open),
+            key=lambda w: (w.estimated_wait_minutes is None, w.estimated_wait_minutes or 0),
+        )
         if open_now:
             lines.append(_("Gerade am kürzesten ist die Wartezeit hier:"))
             lines += [_wait_line(w) for w in open_now[:_MAX_LISTED]]

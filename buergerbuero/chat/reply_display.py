@@ -14,6 +14,7 @@ Every text stays text: the templates escape it, the script sets ``textContent``.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from .replies import Action, Reply, ServiceHit
@@ -83,12 +84,14 @@ def _linked_services(reply: Reply, action_urls: set[str]) -> list[ServiceHit]:
 
 
 def _shown(action: Action) -> ShownAction:
-    external = action.kind == "external" or not action.url.startswith("/")
+    external = action.kind == "external" or not _SITE_PATH.match(action.url)
     return ShownAction(label=action.label, url=action.url, external=external)
 
 
 def _safe_url(url: str) -> bool:
-    """A path on this site or a web address; never ``javascript:`` or the like."""
-    return (url.startswith("/") and not url.startswith("//")) or url.startswith(
-        ("https://", "http://")
-    )
+    """A path on this site or a web address; never ``javascript:`` or the like, and never
+    "//host" or "/\\host", which browsers take for another site."""
+    return bool(_SITE_PATH.match(url)) or url.startswith(("https://", "http://"))
+
+
+_SITE_PATH = re.compile(r"/(?![/\\])")

@@ -245,3 +245,48 @@ def test_a_greeting_with_a_question_is_searched(client):
 
     assert body["services"][0]["slug"] == "personalausweis"
     assert body["confident"] is True
+
+
+@pytest.mark.parametrize(
+    "message",
+    ["Hund \ud800 anmelden", "Hund <a " + "<b " * 400, "der die das und", "\x00Hund\x00"],
+    ids=["lone-surrogate", "long-unclosed-tags", "stop-words-only", "nul-bytes"],
+)
+def test_odd_text_is_answered_not_a_server_error(client, message):
+    response = client.post(
+        "/api/v1/chat",
+        json.dumps({"message": message}),  # ensure_ascii: the surrogate travels as \ud800
+        content_type="application/json",
+    )
+
+    assert response.status_code == 200
+    assert response.json()["answer"]
+
+
+def test_stop_words_alone_are_not_understood(client):
+    assert ask(client, "der die das und").json()["intent"] == "unclear"
+
+
+def test_deeply_nested_json_is_a_400(client):
+    response = client.post("/api/v1/chat", b"[" * 5000, content_type="application/json")
+
+    assert response.status_code == 400
+    assert "message" in response.json()["detail"]
+
+
+def test_a_body_over_the_upload_limit_is_a_413_in_json(client):
+    body = json.dumps({"message": "Hund " * 700_000}).encode()  # 3.5 MB
+
+    response = client.post("/api/v1/chat", body, content_type="application/json")
+
+    assert response.status_code == 413
+    assert response.json() == {"detail": "Die Nachricht ist zu lang."}
+
+
+def test_only_json_is_accepted(client):
+    response = client.post(
+        "/api/v1/chat", json.dumps({"message": "Hundesteuer"}), content_type="text/plain"
+    )
+
+    assert response.status_code == 415
+    assert "JSON" in response.json()["detail"]

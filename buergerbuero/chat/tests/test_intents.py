@@ -138,6 +138,8 @@ def test_asking_for_a_person_without_a_subject_offers_all_video_offices(client):
         ("Wie lange muss ich morgens auf die Bahn warten?", "waiting_time"),
         ("Hat der Zoo am Sonntag offen?", "opening_hours"),
         ("Ein Mensch aus meiner Familie ist gestorben, was muss ich tun?", "human"),
+        ("Kann ich mich im Bürgeramt auf einen neuen Namen ummelden?", "opening_hours"),
+        ("Was kostet ein Aufenthaltstitel, mein Status ist Flüchtling?", "application_status"),
     ],
 )
 def test_words_of_an_intent_in_another_sense_do_not_trigger_it(client, message, not_intent):

@@ -150,6 +150,8 @@ def test_markup_in_an_answer_stays_text_and_no_script_link_is_made(client, monke
             actions=[
                 Action("service", "<em>Los</em>", "/leistungen/x/"),
                 Action("external", "Böse", "javascript:alert(3)"),
+                Action("service", "Woanders", "/\\evil.example/"),
+                Action("service", "Auch woanders", "//evil.example/"),
             ],
             lang="de",
             note="<u>Hinweis</u>",
@@ -165,6 +167,7 @@ def test_markup_in_an_answer_stays_text_and_no_script_link_is_made(client, monke
     assert "<img src=x" not in html and "&lt;img src=x onerror=alert(2)&gt;" in html
     assert "&lt;em&gt;Los&lt;/em&gt;" in html and "&lt;u&gt;Hinweis&lt;/u&gt;" in html
     assert "javascript:" not in html and "Böse" not in html
+    assert "evil.example" not in html and "woanders" not in html.lower()
 
 
 def test_too_many_questions_are_refused_with_a_wait_and_the_text_stays(client, settings):

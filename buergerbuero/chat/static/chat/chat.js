@@ -12,7 +12,7 @@
 
   function safeUrl(url) {
     return typeof url === "string" &&
-      ((url.startsWith("/") && !url.startsWith("//")) || /^https?:\/\//.test(url));
+      (/^\/(?![\/\\])/.test(url) || /^https?:\/\//.test(url));
   }
 
   function objects(value) {
@@ -142,7 +142,7 @@
             "kern-btn kern-btn--" + (index === 0 ? "primary" : "secondary"));
           button.href = action.url;
           button.append(element("span", "kern-label", action.label));
-          if (action.kind === "external" || !action.url.startsWith("/")) {
+          if (action.kind === "external" || !/^\/(?![\/\\])/.test(action.url)) {
             button.rel = "noopener external";
             const icon = element("span", "kern-icon kern-icon--open-in-new");
             icon.setAttribute("aria-hidden", "true");
