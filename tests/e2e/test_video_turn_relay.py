@@ -91,14 +91,25 @@ async ({config, timeoutMs}) => {
     return {state: pair.state, local: local.candidateType, remote: remote.candidateType,
             relayProtocol: local.relayProtocol || null};
   };
+  // The side that did not nominate may report its selected pair "in-progress" for a moment
+  // after the connection is up (its own check still on its way): wait for both to succeed.
+  let callerPair = await selectedPair(caller);
+  let calleePair = await selectedPair(callee);
+  const bothSucceeded = () => callerPair && calleePair
+    && callerPair.state === "succeeded" && calleePair.state === "succeeded";
+  while (!bothSucceeded() && callee.connectionState === "connected" && Date.now() < deadline) {
+    await sleep(100);
+    callerPair = await selectedPair(caller);
+    calleePair = await selectedPair(callee);
+  }
   const result = {
     caller: caller.connectionState,
     callee: callee.connectionState,
     gathered,
     errors,
     framesDecoded,
-    callerPair: await selectedPair(caller),
-    calleePair: await selectedPair(callee),
+    callerPair,
+    calleePair,
   };
   clearInterval(painter);
   caller.close();
