@@ -78,7 +78,7 @@ def reply(message: str, *, page_language: str = "de", user=None) -> Reply:
                 actions=live.actions,
                 lang=langs.answer,
                 note=langs.note,
-                note_lang=langs.message if langs.note else "",
+                note_lang=langs.note_lang,
                 intent=live.intent,
                 facts=live.facts,
             )
@@ -193,7 +193,7 @@ def _not_for_me(text: str, ranking: Ranking, hits: list[ServiceHit], langs: Lang
         actions=_human_actions(),
         lang=langs.answer,
         note=langs.note,
-        note_lang=langs.message if langs.note else "",
+        note_lang=langs.note_lang,
         intent=intent,
     )
 
@@ -233,7 +233,7 @@ def _service_answer(by_id, ranking: Ranking, hits: list[ServiceHit], langs: Lang
         actions=actions,
         lang=langs.answer,
         note=langs.note,
-        note_lang=langs.message if langs.note else "",
+        note_lang=langs.note_lang,
         intent="service",
         facts={
             "service": best.slug,

@@ -40,6 +40,11 @@ class Languages:
     answer: str  # what the bot answers in: one of CATALOG_LANGUAGES
     note: str  # a note in the citizen's language when the answer is in another one
 
+    @property
+    def note_lang(self) -> str:
+        """The note's language (for its lang attribute); empty without a note."""
+        return self.message if self.note else ""
+
 
 _lock = threading.Lock()
 _identifier = None

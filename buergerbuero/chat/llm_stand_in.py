@@ -31,7 +31,7 @@ from typing import Any
 import pytest
 from django.test import override_settings
 
-from buergerbuero.core.stand_in import LocalStandIn
+from buergerbuero.core.stand_in import LocalStandIn, StandInHandler
 
 BASE_PATH = "/v1"
 MODEL = "stand-in-model"
@@ -102,12 +102,8 @@ class OpenAIStandIn(LocalStandIn):
             self.headers.append(headers)
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(StandInHandler):
     stand_in: OpenAIStandIn
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, format, *args) -> None:  # noqa: A002 (the base class's name)
-        pass  # quiet: tests read stand_in.requests instead
 
     def do_POST(self) -> None:  # noqa: N802 (http.server's name)
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))

@@ -21,6 +21,16 @@ class _Server(ThreadingHTTPServer):
             super().handle_error(request, client_address)
 
 
+class StandInHandler(BaseHTTPRequestHandler):
+    """Base of a stand-in's request handler: HTTP/1.1, and no access log (tests read what
+    the stand-in recorded instead)."""
+
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format, *args) -> None:  # noqa: A002 (the base class's name)
+        pass
+
+
 class LocalStandIn:
     host = "127.0.0.1"
     base_path = ""

@@ -31,7 +31,7 @@ from typing import Any
 import pytest
 from django.test import override_settings
 
-from buergerbuero.core.stand_in import LocalStandIn
+from buergerbuero.core.stand_in import LocalStandIn, StandInHandler
 
 BASE_PATH = "/api"
 _E164 = re.compile(r"^\+[1-9][0-9]{6,14}$")
@@ -94,12 +94,8 @@ class SevenStandIn(LocalStandIn):
             return self._next_id
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(StandInHandler):
     stand_in: SevenStandIn
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, format, *args) -> None:  # noqa: A002 (the base class's name)
-        pass  # quiet: tests read stand_in.requests instead
 
     def do_POST(self) -> None:  # noqa: N802 (http.server's name)
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
